@@ -1,0 +1,57 @@
+"""Regret curves of one results file: mean and 95% band per dataset, log scale."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from hpogen.results import Results
+
+REGRET_FLOOR = 1e-4  # regrets of exactly 0 are drawn at this floor on the log axis
+
+
+def mean_ci(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Mean over axis 0 and the half-width of its 95% normal confidence interval."""
+    values = np.asarray(values, dtype=np.float64)
+    mean = values.mean(axis=0)
+    if len(values) < 2:
+        return mean, np.zeros_like(mean)
+    return mean, 1.96 * values.std(axis=0, ddof=1) / np.sqrt(len(values))
+
+
+def plot_regret_per_dataset(results: Results, path: str | Path, title: str) -> Path:
+    """One panel per search space, one line per dataset (mean over seeds, 95% band)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    spaces = sorted(results)
+    cols = min(3, len(spaces))
+    rows = int(np.ceil(len(spaces) / cols))
+    fig, axes = plt.subplots(rows, cols, figsize=(5.0 * cols, 3.6 * rows), squeeze=False)
+    for ax, space in zip(axes.flat, spaces):
+        for dataset in sorted(results[space]):
+            curves = list(results[space][dataset].values())
+            length = min(len(c) for c in curves)
+            regret = 1.0 - np.array([c[:length] for c in curves])
+            mean, half = mean_ci(regret)
+            trials = np.arange(length)
+            line, = ax.plot(trials, np.maximum(mean, REGRET_FLOOR), label=f"{dataset} (n={len(curves)})")
+            ax.fill_between(trials, np.maximum(mean - half, REGRET_FLOOR), np.maximum(mean + half, REGRET_FLOOR),
+                            color=line.get_color(), alpha=0.15, linewidth=0)
+        ax.set_yscale("log")
+        ax.set_title(f"search space {space}")
+        ax.set_xlabel("trials")
+        ax.set_ylabel("normalised regret")
+        ax.grid(True, which="both", alpha=0.3)
+        ax.legend(fontsize=7, title="dataset", title_fontsize=7)
+    for ax in list(axes.flat)[len(spaces):]:
+        ax.set_visible(False)
+    fig.suptitle(title)
+    fig.tight_layout()
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=150)
+    plt.close(fig)
+    return path

@@ -1,0 +1,63 @@
+"""What ``example_gen.py`` does: resolve the benchmark, sweep, save, plot."""
+from __future__ import annotations
+
+import sys
+from argparse import Namespace
+from pathlib import Path
+
+import numpy as np
+
+from hpogen.curves import plot_regret_per_dataset
+from hpogen.errors import UserError
+from hpogen.runner import (SweepConfig, default_spaces, get_handler, plan_runs, resolve_benchmark,
+                           results_dir_for, run_sweep)
+
+
+def gen_vae_options(args: Namespace) -> dict:
+    suggest = {}
+    if getattr(args, "fine_tune_steps", None) is not None:
+        if args.fine_tune_steps < 0:
+            raise UserError(f"--fine-tune-steps must be >= 0, got {args.fine_tune_steps}")
+        suggest["fine_tune_steps"] = args.fine_tune_steps
+    return {"suggest": suggest} if suggest else {}
+
+
+def run_experiment(args: Namespace) -> dict:
+    """Sweep one method over the chosen runs; returns the results of those runs.
+
+    ``args`` carries the options of ``example_gen.py`` (see its --help).
+    """
+    if args.trials < 1:
+        raise UserError(f"--trials must be >= 1, got {args.trials}")
+    bench = resolve_benchmark(args.data_dir, args.surrogates_dir)
+    if bench.note:
+        print(bench.note, file=sys.stderr)
+    handler = get_handler(str(bench.data_dir), args.mode, str(bench.surrogates_dir))
+    spaces = args.search_spaces or default_spaces(handler, bench)
+    runs = plan_runs(handler, [args.method], spaces, args.datasets, args.seeds)
+    checkpoint_dir = None
+    if args.method == "GEN-VAE" and not getattr(args, "from_scratch", False):
+        checkpoint_dir = args.checkpoint_dir or bench.checkpoint_dir
+    cfg = SweepConfig(data_dir=str(bench.data_dir), surrogates_dir=str(bench.surrogates_dir), mode=args.mode,
+                      protocol=args.protocol, trials=args.trials, method_seed=args.method_seed,
+                      device=args.device, checkpoint_dir=str(checkpoint_dir) if checkpoint_dir else None,
+                      method_options={"GEN-VAE": gen_vae_options(args)})
+    if args.protocol == "continuous":
+        for space in {r.space for r in runs}:  # fail before any run if a surrogate is missing
+            for dataset in {r.dataset for r in runs if r.space == space}:
+                handler.load_surrogate(space, dataset)
+    out_dir = results_dir_for(args.out or bench.results_dir, args.protocol)
+    all_results = run_sweep(cfg, runs, out_dir, jobs=args.jobs, use_ray=args.ray is not None,
+                            ray_address=args.ray or None, progress=not args.quiet)
+    results = all_results[args.method]
+    chosen: dict = {}
+    for run in runs:
+        chosen.setdefault(run.space, {}).setdefault(run.dataset, {})[run.seed] = results[run.space][run.dataset][run.seed]
+    suffix = "" if args.protocol == "continuous" else "-discrete"
+    plot_dir = Path(args.plot_dir) if args.plot_dir else bench.plots_dir
+    plot = plot_regret_per_dataset(chosen, plot_dir / f"{args.method}{suffix}-regret.png",
+                                   f"{args.method}, {args.protocol} protocol, {bench.name} benchmark")
+    final = np.mean([1 - c[-1] for ds in chosen.values() for seeds in ds.values() for c in seeds.values()])
+    print(f"{len(runs)} runs of {args.method}: mean regret after {args.trials} trials {final:.4f}; "
+          f"results {out_dir / (args.method + '.json')}; plot {plot}")
+    return chosen

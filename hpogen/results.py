@@ -1,0 +1,110 @@
+"""HPO-B results files: ``{space: {dataset: {seed: [incumbent_0..n]}}}``.
+
+Writes are atomic (temporary file in the same folder, fsync, rename), so a
+file on disk is always either the old or the new complete version. Loading
+validates the structure and refuses a corrupt or truncated file with an error
+naming it; it never replaces such a file.
+"""
+from __future__ import annotations
+
+import math
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from hpogen.errors import UserError
+
+Results = dict[str, dict[str, dict[str, list[float]]]]
+
+
+def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> None:
+    """Write ``data`` to ``path`` atomically: temp file + fsync + rename."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        raise
+    try:  # make the rename itself durable
+        dir_fd = os.open(path.parent, os.O_RDONLY)
+        try:
+            os.fsync(dir_fd)
+        finally:
+            os.close(dir_fd)
+    except OSError:
+        pass
+
+
+def validate_results(data: Any, name: str = "results") -> Results:
+    """Check the nested results structure; raise UserError naming ``name``."""
+    if not isinstance(data, dict):
+        raise UserError(f"{name} is not an HPO-B results file (expected a JSON object "
+                        "{space: {dataset: {seed: [incumbents]}}}); move it aside or delete it")
+    for space, datasets in data.items():
+        if not isinstance(datasets, dict):
+            raise UserError(f"{name}: space {space!r} does not map to datasets; the file is corrupt, "
+                            "move it aside or delete it")
+        for dataset, seeds in datasets.items():
+            if not isinstance(seeds, dict):
+                raise UserError(f"{name}: {space}/{dataset} does not map to seeds; the file is corrupt, "
+                                "move it aside or delete it")
+            for seed, curve in seeds.items():
+                if (not isinstance(curve, list) or not curve
+                        or not all(isinstance(v, (int, float)) and math.isfinite(v) for v in curve)):
+                    raise UserError(f"{name}: {space}/{dataset}/{seed} is not a list of finite numbers; "
+                                    "the file is corrupt, move it aside or delete it")
+    return data
+
+
+def load_results(path: str | os.PathLike, missing_ok: bool = False) -> Results:
+    """Load and validate a results file.
+
+    Args:
+        path: the JSON file.
+        missing_ok: return ``{}`` when the file does not exist.
+
+    Returns:
+        The nested dict ``{space: {dataset: {seed: [float, ...]}}}``.
+
+    Raises:
+        UserError: the file is missing (unless ``missing_ok``), unreadable,
+            truncated or not in HPO-B's results format.
+    """
+    path = Path(path)
+    if not path.exists():
+        if missing_ok:
+            return {}
+        raise UserError(f"results file {path} does not exist; check the path or run the sweep first")
+    raw = path.read_bytes()
+    try:
+        data = orjson.loads(raw)
+    except orjson.JSONDecodeError as err:
+        raise UserError(f"results file {path} is corrupt or truncated ({err}); it was left untouched: "
+                        "move it aside or delete it, then rerun") from None
+    return validate_results(data, name=f"results file {path}")
+
+
+def save_results(path: str | os.PathLike, results: Results) -> None:
+    """Atomically write ``results`` as indented JSON with sorted keys."""
+    atomic_write_bytes(path, orjson.dumps(results, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS))
+
+
+def set_run(results: Results, space: str, dataset: str, seed: str, curve: list[float]) -> None:
+    """Insert one run's incumbent curve into ``results`` in place."""
+    results.setdefault(str(space), {}).setdefault(str(dataset), {})[str(seed)] = [float(v) for v in curve]
+
+
+def has_run(results: Results, space: str, dataset: str, seed: str) -> bool:
+    return str(seed) in results.get(str(space), {}).get(str(dataset), {})
