@@ -24,3 +24,11 @@ def tiny_hpob(tmp_path, tiny_hpob_master):
     shutil.copytree(data_src, data_dir, ignore=shutil.ignore_patterns("*.cache"))
     shutil.copytree(surr_src, surr_dir)
     return data_dir, surr_dir
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _one_torch_thread():
+    """Small models run fastest on one thread, and CI has two cores for everything."""
+    import torch
+
+    torch.set_num_threads(1)

@@ -1,0 +1,126 @@
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+import example_gen
+from hpogen import runner
+from hpogen.results import load_results
+
+REPO = runner.REPO_ROOT
+
+
+def run_gen(tiny_hpob, tmp_path, *extra):
+    data_dir, surr_dir = tiny_hpob
+    argv = ["--data-dir", str(data_dir), "--surrogates-dir", str(surr_dir), "--out", str(tmp_path / "res"),
+            "--plot-dir", str(tmp_path / "plots"), "--quiet", *extra]
+    return example_gen.main(argv)
+
+
+def check_results(results, spaces_datasets, seeds, trials):
+    for space, datasets in spaces_datasets.items():
+        assert sorted(results[space]) == sorted(datasets)
+        for dataset in datasets:
+            assert sorted(results[space][dataset]) == sorted(seeds)
+            for curve in results[space][dataset].values():
+                assert len(curve) == trials + 1
+                assert all(0 <= v <= 1 for v in curve)
+                assert all(b >= a for a, b in zip(curve, curve[1:]))
+
+
+def test_random_search_end_to_end_both_protocols(tiny_hpob, tmp_path):
+    seeds = [f"test{i}" for i in range(5)]
+    assert run_gen(tiny_hpob, tmp_path, "--method", "RS", "--search-spaces", "100", "--trials", "5") == 0
+    check_results(load_results(tmp_path / "res" / "RS.json"), {"100": ["5", "6"]}, seeds, 5)
+    assert (tmp_path / "res" / "timings" / "RS.json").is_file()
+    assert (tmp_path / "plots" / "RS-regret.png").stat().st_size > 10_000
+    assert run_gen(tiny_hpob, tmp_path, "--method", "RS", "--protocol", "discrete", "--trials", "4") == 0
+    check_results(load_results(tmp_path / "res" / "discrete" / "RS.json"),
+                  {"100": ["5", "6"], "200": ["5", "6"]}, seeds, 4)
+    assert (tmp_path / "plots" / "RS-discrete-regret.png").is_file()
+
+
+def test_gen_vae_end_to_end(tiny_hpob, tmp_path):
+    assert run_gen(tiny_hpob, tmp_path, "--search-spaces", "200", "--datasets", "6", "--seeds", "test0", "test3",
+                   "--trials", "3") == 0
+    results = load_results(tmp_path / "res" / "GEN-VAE.json")
+    check_results(results, {"200": ["6"]}, ["test0", "test3"], 3)
+
+
+def test_same_method_seed_same_results_and_resume_matches_uninterrupted(tiny_hpob, tmp_path):
+    common = ["--method", "RS", "--search-spaces", "100", "--trials", "6"]
+    assert run_gen(tiny_hpob, tmp_path / "a", *common) == 0
+    # an "interrupted" sweep: only some runs were done, then the full command again
+    assert run_gen(tiny_hpob, tmp_path / "b", *common, "--datasets", "6", "--seeds", "test1", "test4") == 0
+    partial = (tmp_path / "b" / "res" / "RS.json").read_bytes()
+    assert run_gen(tiny_hpob, tmp_path / "b", *common) == 0
+    full_a = (tmp_path / "a" / "res" / "RS.json").read_bytes()
+    assert (tmp_path / "b" / "res" / "RS.json").read_bytes() == full_a != partial
+    assert run_gen(tiny_hpob, tmp_path / "c", *common, "--method-seed", "1") == 0
+    assert (tmp_path / "c" / "res" / "RS.json").read_bytes() != full_a
+
+
+@pytest.mark.parametrize("extra, message", [
+    (["--search-spaces", "999"], "unknown search space '999'; valid: 100, 200"),
+    (["--datasets", "42"], "none of the datasets 42 is a test dataset of space 100"),
+    (["--seeds", "test7"], "unknown seed 'test7'; valid: test0, test1, test2, test3, test4"),
+    (["--trials", "0"], "--trials must be >= 1, got 0"),
+    (["--jobs", "0"], "--jobs must be >= 1, got 0"),
+    (["--fine-tune-steps", "-1"], "--fine-tune-steps must be >= 0"),
+    (["--checkpoint-dir", "/nonexistent-ckpts"], "no checkpoint for search space 100 in /nonexistent-ckpts"),
+    (["--device", "cuda"], "CUDA is not available"),
+])
+def test_user_errors_are_one_line_and_nonzero(tiny_hpob, tmp_path, capsys, extra, message):
+    if "--device" in extra:
+        import torch
+        if torch.cuda.is_available():
+            pytest.skip("CUDA is available here")
+    args = ["--search-spaces", "100"] if "--search-spaces" not in extra else []
+    code = run_gen(tiny_hpob, tmp_path, "--trials", "2", *args, *extra) if "--trials" not in extra else \
+        run_gen(tiny_hpob, tmp_path, *args, *extra)
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 2
+    assert len(err) == 1 and err[0].startswith("error: ") and message in err[0]
+
+
+def test_missing_data_dir_and_surrogates(tmp_path, tiny_hpob, capsys):
+    assert example_gen.main(["--data-dir", str(tmp_path / "nope"), "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert "does not exist" in err and "download_hpob.py" in err
+    data_dir, _ = tiny_hpob
+    code = example_gen.main(["--data-dir", str(data_dir), "--surrogates-dir", str(tmp_path / "nosurr"),
+                             "--search-spaces", "100", "--out", str(tmp_path / "r"), "--quiet"])
+    assert code == 2 and "nosurr" in capsys.readouterr().err
+    assert not (tmp_path / "r").exists()
+
+
+def test_no_data_at_all_says_how_to_get_it(tmp_path, monkeypatch, capsys):
+    monkeypatch.setattr(runner, "REAL_DATA_DIR", tmp_path / "hpob-data")
+    monkeypatch.setattr(runner, "MINI_DATA_DIR", tmp_path / "mini" / "hpob-data")
+    assert example_gen.main(["--quiet"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "no benchmark data found" in err and "download_hpob.py" in err and "\n" not in err
+
+
+def test_corrupt_results_file_is_refused_and_kept(tiny_hpob, tmp_path, capsys):
+    out = tmp_path / "res"
+    out.mkdir()
+    (out / "RS.json").write_text('{"100": {"5": {"test0": [0.1, 0.')
+    assert run_gen(tiny_hpob, tmp_path, "--method", "RS", "--search-spaces", "100", "--trials", "2") == 2
+    assert "corrupt or truncated" in capsys.readouterr().err
+    assert (out / "RS.json").read_text() == '{"100": {"5": {"test0": [0.1, 0.'
+
+
+def test_resuming_with_other_trial_count_is_refused(tiny_hpob, tmp_path, capsys):
+    assert run_gen(tiny_hpob, tmp_path, "--method", "RS", "--search-spaces", "100", "--trials", "3") == 0
+    assert run_gen(tiny_hpob, tmp_path, "--method", "RS", "--search-spaces", "100", "--trials", "4") == 2
+    assert "pass --trials 3 to resume it" in capsys.readouterr().err
+
+
+def test_script_help_and_exit_code():
+    out = subprocess.run([sys.executable, str(REPO / "example_gen.py"), "--help"], capture_output=True, text=True)
+    assert out.returncode == 0 and "--protocol" in out.stdout and "--method-seed" in out.stdout
+    out = subprocess.run([sys.executable, str(REPO / "example_gen.py"), "--data-dir", "/nonexistent", "--quiet"],
+                         capture_output=True, text=True)
+    assert out.returncode == 2 and out.stderr.count("\n") == 1 and "Traceback" not in out.stderr
