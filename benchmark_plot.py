@@ -1,0 +1,52 @@
+"""Compare HPO-B results files: regret/rank curves, critical-difference diagram, summary table.
+
+Usage:
+    python benchmark_plot.py RESULTS... [--out-dir plots/] [--cd-trial 50]
+                             [--spaces S ...] [--methods M ...] [--title TEXT]
+
+RESULTS are results files (``GP-C.json``: the method is the file stem) or folders
+of them. Methods are compared on the runs they all have; the summary table is
+printed and written to ``<out-dir>/summary.md`` beside the figures.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+
+from hpogen.compare import describe_missing, load_comparison, write_report
+from hpogen.errors import cli_main
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("results", nargs="+", help="results files (*.json) and/or folders holding them")
+    parser.add_argument("--out-dir", default="plots", help="where figures and summary.md go (default: plots/)")
+    parser.add_argument("--summary", default=None, help="path of the markdown summary (default: OUT_DIR/summary.md)")
+    parser.add_argument("--cd-trial", type=int, default=None,
+                        help="trial of the critical-difference diagram (default: 50, or the last trial)")
+    parser.add_argument("--spaces", nargs="+", default=None, help="compare only these search spaces")
+    parser.add_argument("--methods", nargs="+", default=None,
+                        help="compare only these methods (file stems), in this order")
+    parser.add_argument("--title", default=None, help="title of the figures and the summary")
+    return parser.parse_args(argv)
+
+
+@cli_main
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    comparison = load_comparison(args.results, methods=args.methods, spaces=args.spaces)
+    if comparison.missing:
+        print(f"warning: {len(comparison.missing)} run(s) not shared by all methods are left out:", file=sys.stderr)
+        for line in describe_missing(comparison, limit=5):
+            print(f"  {line}", file=sys.stderr)
+    report = write_report(comparison, args.out_dir, cd_trial=args.cd_trial, title=args.title,
+                          summary_path=args.summary)
+    print(report.table)
+    print(f"\n{len(comparison.runs)} runs compared over {len(comparison.spaces)} space(s), "
+          f"trials 0..{comparison.n_trials}. {report.cd.describe()}")
+    print(f"wrote {report.summary_path} and {len(report.figures)} figures in {args.out_dir}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

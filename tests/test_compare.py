@@ -1,0 +1,250 @@
+"""Tests of hpogen.compare and benchmark_plot.py: alignment, statistics, files, errors, HPO-B's numbers."""
+from __future__ import annotations
+
+import math
+import sys
+from pathlib import Path
+
+import numpy as np
+import orjson
+import pytest
+from scipy import stats
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+import benchmark_plot  # noqa: E402
+from hpogen.compare import (  # noqa: E402
+    align_results, critical_difference, curve_stats, find_results_files, load_comparison, mean_and_band,
+    rank_methods, snap_ties, summary_markdown, summary_table, write_report)
+from hpogen.errors import UserError  # noqa: E402
+
+PUBLISHED = Path(__file__).resolve().parents[2] / "shared" / "hpob" / "results"
+
+
+def write_json(path: Path, data) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(orjson.dumps(data))
+    return path
+
+
+def curve(start: float, step: float, n_values: int) -> list[float]:
+    """A non-decreasing incumbent curve capped at 1.0."""
+    return [min(1.0, start + step * i) for i in range(n_values)]
+
+
+def synthetic(n_values: int = 11, spaces=("1", "2"), datasets=("10", "11"), seeds=("test0", "test1"),
+              step: float = 0.01) -> dict:
+    return {s: {d: {seed: curve(0.5 + 0.01 * k, step, n_values)
+                    for k, seed in enumerate(seeds)} for d in datasets} for s in spaces}
+
+
+# ----------------------------------------------------------------------------
+# alignment
+
+
+def test_short_runs_are_padded_with_their_last_value():
+    a = synthetic()
+    a["1"]["10"]["test0"] = [0.9, 0.95, 1.0]  # reached the optimum at trial 2
+    comparison = align_results({"A": a, "B": synthetic()})
+    run = comparison.runs.index(("1", "10", "test0"))
+    np.testing.assert_allclose(comparison.incumbents[0, run], [0.9, 0.95] + [1.0] * 9)
+    assert comparison.padded == {"A": 1, "B": 0}
+    assert comparison.incumbents.shape == (2, 8, 11)
+
+
+def test_files_of_different_lengths_are_cut_to_the_shortest():
+    comparison = align_results({"long": synthetic(n_values=101), "short": synthetic(n_values=51)})
+    assert comparison.n_trials == 50
+    assert comparison.lengths == {"long": 101, "short": 51}
+    table = summary_table(comparison)
+    row = next(line for line in table.splitlines() if line.startswith("| long "))
+    cells = [c.strip() for c in row.strip("|").split("|")]
+    # method, regret@10, @25, @50, @100, rank@10, @25, @50, @100
+    assert cells[4] == "–" and cells[8] == "–"
+    assert cells[3] != "–" and cells[7] != "–"
+
+
+def test_methods_are_aligned_on_common_runs_and_missing_runs_listed():
+    a, b = synthetic(), synthetic()
+    del a["2"]["11"]["test1"]
+    del b["1"]["10"]["test0"]
+    b["3"] = {"30": {"test0": [0.5, 0.6]}}  # a space A never ran
+    comparison = align_results({"A": a, "B": b})
+    assert len(comparison.runs) == 6
+    assert ("1", "10", "test0") not in comparison.runs
+    assert comparison.missing == {("1", "10", "test0"): ["B"], ("2", "11", "test1"): ["A"],
+                                  ("3", "30", "test0"): ["A"]}
+    markdown = summary_markdown(comparison)
+    assert "Missing runs (present for some methods, not all; left out): 3" in markdown
+    assert "space 3: all 1 runs" in markdown and "space 2: 11/test1" in markdown
+
+
+def test_space_filter_and_errors():
+    comparison = align_results({"A": synthetic(), "B": synthetic()}, spaces=["2"])
+    assert comparison.spaces == ["2"] and len(comparison.runs) == 4
+    with pytest.raises(UserError, match="no results for space"):
+        align_results({"A": synthetic()}, spaces=["99"])
+    with pytest.raises(UserError, match="no .* run is common"):
+        align_results({"A": synthetic(spaces=("1",)), "B": synthetic(spaces=("2",))})
+
+
+# ----------------------------------------------------------------------------
+# statistics
+
+
+def test_regret_is_one_minus_incumbent_averaged_over_runs():
+    a = {"1": {"10": {"test0": [0.2, 0.6, 0.9], "test1": [0.4, 0.4, 1.0]}}}
+    b = {"1": {"10": {"test0": [0.2, 0.7, 0.7], "test1": [0.4, 0.5, 1.0]}}}
+    curves = curve_stats(align_results({"A": a, "B": b}))
+    np.testing.assert_allclose(curves.regret_mean, [[0.7, 0.5, 0.05], [0.7, 0.4, 0.15]])
+    # trial 0 tie, trial 1: B better on both runs, trial 2: A better on one, tie on the other
+    np.testing.assert_allclose(curves.rank_mean, [[1.5, 2.0, 1.25], [1.5, 1.0, 1.75]])
+
+
+def test_ranks_share_the_average_on_ties_and_near_ties():
+    regret = np.array([[0.1, 0.3], [0.1, 0.3 + 1e-16], [0.2, 0.3 + 1e-6], [0.05, 0.0]])  # (M=4, 2)
+    np.testing.assert_allclose(rank_methods(regret), [[2.5, 2.5], [2.5, 2.5], [4, 4], [1, 1]])
+    chained = snap_ties(np.array([0.0, 0.6e-12, 1.2e-12, 1.0]))
+    assert chained[0] == chained[1] == chained[2] == 0.0 and chained[3] == 1.0
+
+
+def test_confidence_band_is_the_student_t_interval():
+    values = np.array([[1.0, 2.0], [2.0, 2.0], [4.0, 2.0]])
+    mean, half = mean_and_band(values, axis=0)
+    expected = stats.t.ppf(0.975, 2) * np.std([1, 2, 4], ddof=1) / math.sqrt(3)
+    np.testing.assert_allclose(mean, [7 / 3, 2.0])
+    np.testing.assert_allclose(half, [expected, 0.0])
+
+
+def test_critical_difference_finds_the_better_method():
+    rng = np.random.default_rng(0)
+    results = {}
+    for name, shift in [("good", 0.2), ("mid", 0.0), ("bad", -0.2)]:
+        results[name] = {"1": {str(d): {f"test{s}": [0.5 + shift + 0.05 * rng.random()]
+                                        for s in range(5)} for d in range(6)}}
+    comparison = align_results(results)
+    cd = critical_difference(comparison, trial=0)
+    assert cd.test == "Friedman" and cd.p_value < 1e-6
+    assert cd.mean_ranks == {"good": 1.0, "mid": 2.0, "bad": 3.0}
+    assert cd.pvalues.loc["good", "bad"] < 0.05
+    assert cd.cd is not None and cd.cd > 0
+    two = critical_difference(align_results({k: results[k] for k in ["good", "bad"]}), trial=0)
+    assert two.test == "Wilcoxon signed-rank" and two.p_value < 0.05
+    with pytest.raises(UserError, match="outside the 0..0 trials"):
+        critical_difference(comparison, trial=5)
+
+
+# ----------------------------------------------------------------------------
+# loading, files and the script
+
+
+def test_folders_skip_their_timings_folder_and_timings_give_median_seconds(tmp_path):
+    write_json(tmp_path / "A.json", synthetic())
+    write_json(tmp_path / "B.json", synthetic(step=0.02))
+    write_json(tmp_path / "timings" / "A.json", {s: {d: {seed: [0.5] * 5 + [2.0] * 5 for seed in seeds.keys()}
+                                                     for d, seeds in ds.items()} for s, ds in synthetic().items()})
+    assert list(find_results_files([tmp_path])) == ["A", "B"]
+    comparison = load_comparison([tmp_path], methods=["B", "A"])
+    assert comparison.methods == ["B", "A"]
+    assert comparison.seconds["B"] is None and np.median(comparison.seconds["A"]) == pytest.approx(1.25)
+    table = summary_table(comparison)
+    assert "median s/suggestion" in table
+    assert table.splitlines()[2].endswith("| – |") and table.splitlines()[3].endswith("| 1.250 |")
+
+
+def test_script_writes_figures_and_summary(tmp_path, capsys):
+    write_json(tmp_path / "res" / "A.json", synthetic())
+    write_json(tmp_path / "res" / "B.json", synthetic(step=0.02))
+    write_json(tmp_path / "res" / "C.json", synthetic(n_values=6, step=0.03))
+    out = tmp_path / "plots"
+    code = benchmark_plot.main([str(tmp_path / "res"), "--out-dir", str(out), "--cd-trial", "5",
+                                "--title", "synthetic"])
+    assert code == 0
+    for name in ["regret_rank", "regret_per_space", "rank_per_space", "critical_difference_trial5"]:
+        assert (out / f"{name}.png").stat().st_size > 10_000
+        assert (out / f"{name}.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+        assert (out / f"{name}.pdf").stat().st_size > 0
+    summary = (out / "summary.md").read_text()
+    assert summary.startswith("# synthetic")
+    # C stops after 5 trials: everything is cut there, and no summary trial (10, 25, ...) exists
+    assert "| C | – | – | – | – | – | – | – | – |" in summary
+    assert "Cut to the shortest file: A has 10 trials, B has 10 trials; all compared at 5." in summary
+    assert "Runs compared: 8 " in summary and "Missing runs (present for some methods, not all; left out): 0" in summary
+    assert "Friedman test p = " in summary and "at trial 5 over 8 runs; post-hoc Nemenyi" in summary
+    printed = capsys.readouterr().out
+    assert "| method | regret@10 |" in printed and "| A |" in printed
+
+
+def test_summary_values_match_the_curves(tmp_path):
+    comparison = align_results({"A": synthetic(), "B": synthetic(step=0.02)})
+    report = write_report(comparison, tmp_path, cd_trial=10, formats=("png",),
+                          summary_path=tmp_path / "deep" / "summary.md")
+    curves = curve_stats(comparison)
+    row_a = next(line for line in report.table.splitlines() if line.startswith("| A "))
+    assert f"| {curves.regret_mean[0, 10]:.4f} |" in row_a and f"| {curves.rank_mean[0, 10]:.2f} |" in row_a
+    assert (tmp_path / "deep" / "summary.md").exists()
+    assert "](../regret_rank.png)" in (tmp_path / "deep" / "summary.md").read_text()
+
+
+@pytest.mark.parametrize("make_args, message", [
+    (lambda d: [str(d / "empty")], "no results files"),
+    (lambda d: [str(d / "nowhere")], "does not exist"),
+    (lambda d: [str(d / "res"), "--methods", "A", "Z"], "unknown method(s) Z"),
+    (lambda d: [str(d / "res"), str(d / "bad" / "A.json")], "both named 'A'"),
+    (lambda d: [str(d / "bad" / "corrupt.json")], "corrupt.json is corrupt or truncated"),
+    (lambda d: [str(d / "res"), "--cd-trial", "50"], "outside the 0..10 trials"),
+    (lambda d: [str(d / "res"), "--spaces", "7"], "no results for space(s) 7"),
+])
+def test_script_reports_bad_input_in_one_line(tmp_path, capsys, make_args, message):
+    (tmp_path / "empty").mkdir()
+    write_json(tmp_path / "res" / "A.json", synthetic())
+    write_json(tmp_path / "res" / "B.json", synthetic())
+    write_json(tmp_path / "bad" / "A.json", synthetic())
+    (tmp_path / "bad" / "corrupt.json").write_text('{"1": {"10": {"test0": [0.1, 0.')
+    code = benchmark_plot.main(make_args(tmp_path) + ["--out-dir", str(tmp_path / "plots")])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert err.startswith("error: ") and message in err and err.count("\n") == 1
+
+
+# ----------------------------------------------------------------------------
+# HPO-B's published numbers (FORMAT.md)
+
+
+@pytest.mark.skipif(not PUBLISHED.is_dir(), reason=f"published HPO-B results not found at {PUBLISHED}")
+def test_reproduces_the_published_continuous_numbers():
+    files = [PUBLISHED / f"{name}.json" for name in ["RS-C", "GP-C", "DGP-C"]]
+    comparison = load_comparison(files, methods=["RS-C", "GP-C", "DGP-C"])
+    assert len(comparison.runs) == 430 and len(comparison.spaces) == 16 and not comparison.missing
+    curves = curve_stats(comparison)
+    regret = {"RS-C": [0.0917, 0.0777, 0.0660, 0.0561], "GP-C": [0.0822, 0.0525, 0.0428, 0.0358],
+              "DGP-C": [0.0835, 0.0576, 0.0417, 0.0301]}
+    rank = {"RS-C": [2.31, 2.40, 2.46], "GP-C": [1.76, 1.79, 1.78], "DGP-C": [1.92, 1.82, 1.76]}
+    for i, method in enumerate(comparison.methods):
+        assert [round(curves.regret_mean[i, t], 4) for t in (10, 25, 50, 100)] == regret[method]
+        assert [round(curves.rank_mean[i, t], 2) for t in (25, 50, 100)] == rank[method]
+
+
+@pytest.mark.skipif(not PUBLISHED.is_dir(), reason=f"published HPO-B results not found at {PUBLISHED}")
+def test_reproduces_the_published_space_5971_numbers_with_gen_vae_cut_to_50_trials():
+    names = ["GEN-VAE", "RS-C", "GP-C", "DGP-C"]
+    comparison = load_comparison([PUBLISHED / f"{n}.json" for n in names], methods=names)
+    assert comparison.n_trials == 50 and comparison.spaces == ["5971"] and len(comparison.runs) == 30
+    assert len(comparison.missing) == 400 and all(m == ["GEN-VAE"] for m in comparison.missing.values())
+    curves = curve_stats(comparison)
+    expected = {"GEN-VAE": [0.0790, 0.0716, 0.0707, 0.0701], "RS-C": [0.0790, 0.0478, 0.0295, 0.0242],
+                "GP-C": [0.0790, 0.0402, 0.0167, 0.0091], "DGP-C": [0.0790, 0.0406, 0.0226, 0.0105]}
+    for i, method in enumerate(comparison.methods):
+        assert [round(curves.regret_mean[i, t], 4) for t in (0, 10, 25, 50)] == expected[method]
+
+
+@pytest.mark.skipif(not PUBLISHED.is_dir(), reason=f"published HPO-B results not found at {PUBLISHED}")
+def test_reproduces_the_published_discrete_numbers():
+    names = ["Random", "GP", "DGP", "FSBO"]
+    comparison = load_comparison([PUBLISHED], methods=names)
+    curves = curve_stats(comparison)
+    expected = {"Random": [0.0722, 0.0540], "GP": [0.0345, 0.0258], "DGP": [0.0281, 0.0173],
+                "FSBO": [0.0210, 0.0125]}
+    for i, method in enumerate(comparison.methods):
+        assert [round(curves.regret_mean[i, t], 4) for t in (50, 100)] == expected[method]
