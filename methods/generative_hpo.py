@@ -14,7 +14,8 @@ Architecture (sizes are defaults of :class:`GenerativeHPOConfig`)::
       -> mean over the C observations = summary s (32)
     CVAE encoder: (x, improved, s) -> 32 -> 64 -> mean, log-variance (2)
     CVAE decoder: (z, improved, s) -> 64 -> 32 -> d, sigmoid
-    scorer (added): (x, s) -> 64 -> 32 -> logit of P(x improves on the history)
+    scorer (added): (x, s) -> 64 -> 32 -> logit, trained so that its odds estimate the
+                    expected improvement of x over the history's best (likelihood-free EI)
 
 Suggestion rule: decode a pool of candidates under improved = 1 with z drawn
 from the prior N(0, I), add uniform and local candidates, score all with the
@@ -127,7 +128,12 @@ class CVAE(nn.Module):
 
 
 class ImprovementScorer(nn.Module):
-    """Logit of P(y(x) beats the history's best | x, summary): (B, N, d), (B, E) -> (B, N)."""
+    """Acquisition logit of x given the history: (B, N, d), (B, E) -> (B, N).
+
+    Trained with the likelihood-free EI loss (Song et al., 2022) on the same
+    targets and improved labels as the CVAE, its odds exp(logit) estimate the
+    expected improvement of x over the history's best.
+    """
 
     def __init__(self, d: int, cfg: GenerativeHPOConfig):
         super().__init__()
@@ -146,6 +152,11 @@ class Episodes:
     context: torch.Tensor    # (B, C, d+1): x and history-normalised y
     target: torch.Tensor     # (B, T, d)
     improved: torch.Tensor   # (B, T): 1.0 iff the target's y beats the context's best
+    gain: torch.Tensor       # (B, T): max(y - best, 0) in history-normalised units
+
+    def to(self, device) -> "Episodes":
+        return Episodes(self.context.to(device), self.target.to(device), self.improved.to(device),
+                        self.gain.to(device))
 
 
 class GenerativeHPOModel(nn.Module):
@@ -175,8 +186,9 @@ class GenerativeHPOModel(nn.Module):
         recon = self.cvae.decode(latent, improved, summary_t)           # (B, T, d)
         recon_loss = ((recon - batch.target) ** 2).sum(-1).mean()
         kl = (-0.5 * (1 + logvar - mean ** 2 - logvar.exp()).sum(-1)).mean()
+        # likelihood-free EI (LFBO): the optimum of this loss has sigmoid-odds = E[gain | x, history]
         logits = self.scorer(batch.target, summary)                     # (B, T)
-        score_loss = F.binary_cross_entropy_with_logits(logits, batch.improved)
+        score_loss = -(batch.gain * F.logsigmoid(logits) + F.logsigmoid(-logits)).mean()
         total = recon_loss + self.cfg.beta * kl + self.cfg.score_weight * score_loss
         return {"loss": total, "recon": recon_loss, "kl": kl, "score": score_loss}
 
@@ -220,6 +232,7 @@ def sample_episodes(X: np.ndarray, y: np.ndarray, batch_size: int, context_size:
     contexts = np.empty((batch_size, context_size, d + 1), dtype=np.float32)
     targets = np.empty((batch_size, n_targets, d), dtype=np.float32)
     improved = np.empty((batch_size, n_targets), dtype=np.float32)
+    gain = np.empty((batch_size, n_targets), dtype=np.float32)
     for b in range(batch_size):
         perm = rng.permutation(n)
         ctx, rest = perm[:context_size], perm[context_size:]
@@ -236,7 +249,10 @@ def sample_episodes(X: np.ndarray, y: np.ndarray, batch_size: int, context_size:
         contexts[b, :, d] = normalize_history_y(y[ctx])
         targets[b] = X[tgt]
         improved[b] = y[tgt] > best
-    return Episodes(torch.from_numpy(contexts), torch.from_numpy(targets), torch.from_numpy(improved))
+        spread = best - y[ctx].min()
+        gain[b] = np.maximum(y[tgt] - best, 0.0) / (spread if spread > 1e-12 else 1.0)
+    return Episodes(torch.from_numpy(contexts), torch.from_numpy(targets), torch.from_numpy(improved),
+                    torch.from_numpy(gain))
 
 
 def history_tensor(X: np.ndarray, y: np.ndarray) -> torch.Tensor:
@@ -396,7 +412,7 @@ class GenerativeHPO:
             context_size = int(self.rng.integers(1, n))  # 1..n-1
             batch = sample_episodes(X, y, self.suggest_cfg.batch_size, context_size,
                                     self.suggest_cfg.n_targets, self.rng)
-            batch = Episodes(*(t.to(self.device) for t in (batch.context, batch.target, batch.improved)))
+            batch = batch.to(self.device)
             noise = self._noise(*batch.target.shape[:2], self.cfg.latent_dim)
             out = self.model.loss(batch, noise)
             self.optimizer.zero_grad()
