@@ -324,6 +324,9 @@ def resolve_device(device: str | torch.device | None) -> torch.device:
     return device
 
 
+SCORINGS = ("scorer", "elbo-ratio", "none")
+
+
 @dataclass
 class SuggestConfig:
     """Knobs of ``observe_and_suggest``."""
@@ -337,7 +340,7 @@ class SuggestConfig:
     n_local: int = 128              # Gaussian perturbations of the best observations
     local_scale: float = 0.05       # std of the local perturbations
     temperature: float = 1.0        # prior std multiplier for z
-    scoring: str = "scorer"         # "scorer" (pool + scorer) or "none" (one decoded sample)
+    scoring: str = "scorer"         # "scorer", "elbo-ratio" (pool scored by either) or "none" (one decoded sample)
 
 
 class GenerativeHPO:
@@ -369,8 +372,8 @@ class GenerativeHPO:
         self.device = resolve_device(device)
         self.cfg = config or GenerativeHPOConfig()
         self.suggest_cfg = suggest if isinstance(suggest, SuggestConfig) else SuggestConfig(**(suggest or {}))
-        if self.suggest_cfg.scoring not in ("scorer", "none"):
-            raise ValueError(f"scoring must be 'scorer' or 'none', got {self.suggest_cfg.scoring!r}")
+        if self.suggest_cfg.scoring not in SCORINGS:
+            raise ValueError(f"scoring must be one of {', '.join(SCORINGS)}, got {self.suggest_cfg.scoring!r}")
         self.checkpoint = Path(checkpoint) if checkpoint is not None else None
         self.search_space_id = search_space_id
         self.rng = np.random.default_rng(seed)
@@ -442,6 +445,31 @@ class GenerativeHPO:
             out.append(self.model.scorer(part[None], summary)[0].cpu().numpy())
         return np.concatenate(out).astype(np.float64)
 
+    @torch.no_grad()
+    def elbo_ratio(self, X: np.ndarray, y: np.ndarray, candidates: np.ndarray, chunk: int = 8192) -> np.ndarray:
+        """ELBO(x | improved=1) - ELBO(x | improved=0): the CVAE's own log-likelihood ratio, (m,)."""
+        self.model.eval()
+        summary = self.model.history(history_tensor(X, y).to(self.device))  # (1, E)
+        out = []
+        for start in range(0, len(candidates), chunk):
+            part = torch.as_tensor(candidates[start:start + chunk], dtype=torch.float32, device=self.device)
+            s = summary.expand(len(part), -1)
+            elbos = []
+            for flag in (1.0, 0.0):
+                improved = torch.full((len(part), 1), flag, device=self.device)
+                mean, logvar = self.model.cvae.encode(part, improved, s)
+                recon = self.model.cvae.decode(mean, improved, s)
+                kl = -0.5 * (1 + logvar - mean ** 2 - logvar.exp()).sum(-1)
+                elbos.append(-((recon - part) ** 2).sum(-1) - self.cfg.beta * kl)
+            out.append((elbos[0] - elbos[1]).cpu().numpy())
+        return np.concatenate(out).astype(np.float64)
+
+    def acquisition(self, X: np.ndarray, y: np.ndarray, candidates: np.ndarray) -> np.ndarray:
+        """The suggestion rule's score of each candidate (higher is better), (m,)."""
+        if self.suggest_cfg.scoring == "elbo-ratio":
+            return self.elbo_ratio(X, y, candidates)
+        return self.score(X, y, candidates)
+
     def candidate_pool(self, X: np.ndarray, y: np.ndarray) -> np.ndarray:
         """Decoded, uniform and local candidates, (m, d) inside [0, 1]."""
         cfg, d = self.suggest_cfg, X.shape[1]
@@ -481,8 +509,8 @@ class GenerativeHPO:
             if self.suggest_cfg.scoring == "none":  # nearest pending point to one decoded sample
                 sample = self.generate(X, y, 1)
                 return int(np.argmin(((X_pen - sample) ** 2).sum(1)))
-            return int(np.argmax(self.score(X, y, X_pen)))
+            return int(np.argmax(self.acquisition(X, y, X_pen)))
         if self.suggest_cfg.scoring == "none":
             return self.generate(X, y, 1)
         pool = self.candidate_pool(X, y)
-        return pool[[int(np.argmax(self.score(X, y, pool)))]]
+        return pool[[int(np.argmax(self.acquisition(X, y, pool)))]]

@@ -1,0 +1,154 @@
+"""TPE peer: Optuna's ``TPESampler`` behind HPO-B's protocol.
+
+Every call builds a fresh in-memory study (direction maximize), feeds it the
+whole history as completed trials over ``FloatDistribution(0, 1)`` per
+dimension (parameters ``"x0"`` .. ``"x{d-1}"``), and asks one trial.
+
+- Continuous protocol: the asked point, as (1, d).
+- Discrete protocol: the X_pen row nearest (Euclidean) to the asked point;
+  ties go to the lowest index.
+
+Example:
+    >>> import numpy as np
+    >>> rng = np.random.default_rng(0)
+    >>> X_obs, y_obs = rng.random((6, 3)), rng.random((6, 1))
+    >>> method = TPE(seed=0)
+    >>> method.observe_and_suggest(X_obs, y_obs).shape
+    (1, 3)
+    >>> isinstance(method.observe_and_suggest(X_obs, y_obs, rng.random((50, 3))), int)
+    True
+"""
+from __future__ import annotations
+
+import hashlib
+import warnings
+
+import numpy as np
+import optuna
+from optuna.distributions import FloatDistribution
+from optuna.exceptions import ExperimentalWarning
+
+
+def _call_rng(seed: int | None, *arrays: np.ndarray | None) -> np.random.Generator:
+    """A numpy Generator seeded from ``seed`` and the bytes of this call's inputs.
+
+    Makes every suggestion a deterministic function of (seed, inputs): a run is
+    reproducible whether one object is reused across runs or not, and in any
+    call order. With ``seed=None`` the Generator draws fresh OS entropy.
+
+    Args:
+        seed: the method's seed, or None for a non-reproducible run.
+        *arrays: the call's inputs (None entries are skipped).
+
+    Returns:
+        A fresh ``np.random.Generator``.
+    """
+    if seed is None:
+        return np.random.default_rng()
+    digest = hashlib.blake2b(digest_size=8)
+    for array in arrays:
+        if array is not None:
+            array = np.ascontiguousarray(array, dtype=np.float64)
+            digest.update(repr(array.shape).encode())
+            digest.update(array.tobytes())
+    return np.random.default_rng([int(seed), int.from_bytes(digest.digest(), "little")])
+
+
+class TPE:
+    """Optuna's TPE (multivariate by default for one objective in Optuna 5) for HPO-B.
+
+    ``n_startup_trials`` defaults to 5, the size of HPO-B's initial design: the
+    history handed over already holds 5 points, so TPE proper runs from the
+    first suggestion, while a shorter history (e.g. n=1) gets Optuna's seeded
+    random sampler, as TPE would do itself. Optuna's logging is set to WARNING
+    and its ExperimentalWarning is silenced during each call.
+
+    Reproducibility: the sampler's seed is drawn, per call, from a Generator
+    seeded with ``seed`` and the call's inputs; the same seed and inputs give
+    the same suggestion.
+
+    Args:
+        seed: seed of the method's randomness; None for a non-reproducible run.
+        n_startup_trials: histories shorter than this get random sampling.
+        n_ei_candidates: candidates TPE draws from l(x) to score by l(x)/g(x).
+    """
+
+    def __init__(
+        self,
+        seed: int | None = None,
+        n_startup_trials: int = 5,
+        n_ei_candidates: int = 24,
+    ):
+        self.seed = seed
+        self.n_startup_trials = n_startup_trials
+        self.n_ei_candidates = n_ei_candidates
+
+    def observe_and_suggest(
+        self,
+        X_obs: np.ndarray,
+        y_obs: np.ndarray,
+        X_pen: np.ndarray | None = None,
+    ) -> np.ndarray | int:
+        """Suggest the next configuration to evaluate.
+
+        Args:
+            X_obs: (n, d) observed configurations in [0, 1]^d.
+            y_obs: (n, 1) their normalised scores, higher is better.
+            X_pen: (m, d) pending configurations (discrete protocol) or None
+                (continuous protocol).
+
+        Returns:
+            Continuous: a (1, d) float64 array inside [0, 1]^d.
+            Discrete: a Python int index into X_pen (nearest row to TPE's point).
+        """
+        X_obs = np.asarray(X_obs, dtype=np.float64)
+        y_obs = np.asarray(y_obs, dtype=np.float64).reshape(-1)
+        d = X_obs.shape[1]
+        rng = _call_rng(self.seed, X_obs, y_obs, X_pen)
+        point = self._ask(X_obs, y_obs, int(rng.integers(2**32)))  # (d,)
+        if not np.all(np.isfinite(point)):  # defensive: never hand back NaN
+            point = rng.random(d)
+        point = np.clip(point, 0.0, 1.0)
+
+        if X_pen is None:
+            return point.reshape(1, d)
+        distances = np.linalg.norm(np.asarray(X_pen, dtype=np.float64) - point, axis=1)  # (m,)
+        return int(np.argmin(distances))
+
+    def _ask(self, X_obs: np.ndarray, y_obs: np.ndarray, sampler_seed: int) -> np.ndarray:
+        """Run one ask of a fresh TPE study that holds the history.
+
+        Args:
+            X_obs: (n, d) observed configurations.
+            y_obs: (n,) observed scores.
+            sampler_seed: seed of this call's ``TPESampler``.
+
+        Returns:
+            (d,) the point TPE asks for.
+        """
+        d = X_obs.shape[1]
+        names = [f"x{j}" for j in range(d)]
+        distributions = {name: FloatDistribution(0.0, 1.0) for name in names}
+        verbosity = optuna.logging.get_verbosity()
+        optuna.logging.set_verbosity(optuna.logging.WARNING)
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", ExperimentalWarning)
+                sampler = optuna.samplers.TPESampler(
+                    seed=sampler_seed,
+                    n_startup_trials=self.n_startup_trials,
+                    n_ei_candidates=self.n_ei_candidates,
+                )
+                study = optuna.create_study(direction="maximize", sampler=sampler)
+                study.add_trials([
+                    optuna.trial.create_trial(
+                        params={name: float(np.clip(x, 0.0, 1.0)) for name, x in zip(names, row)},
+                        distributions=distributions,
+                        value=float(value),
+                    )
+                    for row, value in zip(X_obs, y_obs)
+                ])
+                trial = study.ask(distributions)
+                return np.array([trial.params[name] for name in names], dtype=np.float64)
+        finally:
+            optuna.logging.set_verbosity(verbosity)
