@@ -18,9 +18,10 @@ Architecture (sizes are defaults of :class:`GenerativeHPOConfig`)::
                     expected improvement of x over the history's best (likelihood-free EI)
 
 Suggestion rule: decode a pool of candidates under improved = 1 with z drawn
-from the prior N(0, I), add uniform and local candidates, score all with the
-scorer, return the best. The discrete protocol scores X_pen with the same
-scorer and returns its argmax.
+from the prior N(0, I), add local perturbations of the best observations,
+score all with the scorer, return the best. The discrete protocol applies the
+same rule to the pending set: each pool candidate is replaced by its nearest
+row of X_pen, and the best-scored of those rows is returned.
 """
 from __future__ import annotations
 
@@ -51,7 +52,7 @@ class GenerativeHPOConfig:
     dec_hidden: tuple[int, int] = (64, 32)   # CVAE decoder hidden sizes
     latent_dim: int = 2                 # CVAE latent size
     score_hidden: tuple[int, int] = (64, 32)  # improvement scorer hidden sizes
-    beta: float = 1.0                   # weight of the KL term
+    beta: float = 0.1                   # weight of the KL term (1.0 collapses the latent)
     score_weight: float = 1.0           # weight of the scorer's cross-entropy
     lr: float = 1e-3                    # Adam learning rate (all parameters)
 
@@ -261,6 +262,17 @@ def history_tensor(X: np.ndarray, y: np.ndarray) -> torch.Tensor:
     return torch.from_numpy(np.concatenate([np.asarray(X, np.float64), y_norm], axis=1).astype(np.float32))[None]
 
 
+def nearest_rows(rows: np.ndarray, points: np.ndarray, chunk: int = 256) -> np.ndarray:
+    """Index of the nearest row of ``rows`` (m, d) for each of ``points`` (k, d): (k,)."""
+    out = []
+    sq_rows = (rows ** 2).sum(1)
+    for start in range(0, len(points), chunk):
+        part = points[start:start + chunk]
+        dist = sq_rows[None, :] - 2.0 * part @ rows.T          # (k, m), up to a per-point constant
+        out.append(np.argmin(dist, axis=1))
+    return np.concatenate(out)
+
+
 # ------------------------------------------------------------- checkpoints
 def save_checkpoint(path: str | Path, model: GenerativeHPOModel, search_space_id: str,
                     extra: dict[str, Any] | None = None) -> None:
@@ -336,7 +348,7 @@ class SuggestConfig:
     batch_size: int = 32            # episodes per training step on the history
     n_targets: int = 4              # targets per episode on the history
     n_generated: int = 256          # candidates decoded under improved = 1, z ~ N(0, I)
-    n_uniform: int = 128            # uniform random candidates
+    n_uniform: int = 0              # uniform random candidates (off: the scorer extrapolates badly there)
     n_local: int = 128              # Gaussian perturbations of the best observations
     local_scale: float = 0.05       # std of the local perturbations
     temperature: float = 1.0        # prior std multiplier for z
@@ -507,9 +519,10 @@ class GenerativeHPO:
             if X_pen.ndim != 2 or X_pen.shape[1] != X.shape[1] or len(X_pen) == 0:
                 raise ValueError(f"X_pen must be (m, {X.shape[1]}) with m >= 1; got {X_pen.shape}")
             if self.suggest_cfg.scoring == "none":  # nearest pending point to one decoded sample
-                sample = self.generate(X, y, 1)
-                return int(np.argmin(((X_pen - sample) ** 2).sum(1)))
-            return int(np.argmax(self.acquisition(X, y, X_pen)))
+                return int(nearest_rows(X_pen, self.generate(X, y, 1))[0])
+            # the same rule on the pending set: the pool's nearest pending rows, scored
+            rows = np.unique(nearest_rows(X_pen, self.candidate_pool(X, y)))
+            return int(rows[np.argmax(self.acquisition(X, y, X_pen[rows]))])
         if self.suggest_cfg.scoring == "none":
             return self.generate(X, y, 1)
         pool = self.candidate_pool(X, y)
