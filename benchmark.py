@@ -28,8 +28,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--surrogates-dir", help="saved-surrogates folder (default: beside the data folder)")
     p.add_argument("--split", default="test", choices=("test", "validation"),
                    help="evaluate on the meta-test datasets (default) or on a meta-validation view")
-    p.add_argument("--methods", nargs="+", default=list(METHOD_NAMES), choices=METHOD_NAMES,
-                   help="methods to run (default: all)")
+    p.add_argument("--methods", nargs="+", default=list(METHOD_NAMES),
+                   help=f"methods to run, among {', '.join(METHOD_NAMES)} (default: all)")
     p.add_argument("--search-spaces", nargs="+", help="space ids (default: all spaces of the benchmark)")
     p.add_argument("--datasets", nargs="+", help="dataset ids (default: all test datasets)")
     p.add_argument("--seeds", nargs="+", help="seeds among test0..test4 (default: all five)")

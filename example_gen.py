@@ -27,7 +27,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--datasets", nargs="+", help="dataset ids (default: every test dataset of the spaces)")
     p.add_argument("--seeds", nargs="+", help="seeds among test0..test4 (default: all five)")
     p.add_argument("--trials", type=int, default=50, help="suggestions per run (default: 50)")
-    p.add_argument("--method", default="GEN-VAE", choices=METHOD_NAMES, help="optimizer (default: GEN-VAE)")
+    p.add_argument("--method", default="GEN-VAE", help=f"optimizer: {', '.join(METHOD_NAMES)} (default: GEN-VAE)")
     p.add_argument("--protocol", default="continuous", choices=PROTOCOLS, help="HPO-B protocol")
     p.add_argument("--method-seed", type=int, default=0, help="seed of the method's randomness (default: 0)")
     p.add_argument("--checkpoint-dir", help="folder of meta-trained GEN-VAE checkpoints <space>.pt (default: "

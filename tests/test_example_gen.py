@@ -124,3 +124,43 @@ def test_script_help_and_exit_code():
     out = subprocess.run([sys.executable, str(REPO / "example_gen.py"), "--data-dir", "/nonexistent", "--quiet"],
                          capture_output=True, text=True)
     assert out.returncode == 2 and out.stderr.count("\n") == 1 and "Traceback" not in out.stderr
+
+
+def test_unknown_method_is_one_line(tiny_hpob, tmp_path, capsys):
+    assert run_gen(tiny_hpob, tmp_path, "--method", "BOHB", "--trials", "2") == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == ["error: unknown method 'BOHB'; valid: GEN-VAE, RS, GP-BO, TPE"]
+
+
+def test_corrupt_checkpoint_and_surrogate_are_one_line_errors(tiny_hpob, tmp_path, capsys):
+    ckpt = tmp_path / "ckpt"
+    ckpt.mkdir()
+    (ckpt / "100.pt").write_bytes(b"garbage")
+    assert run_gen(tiny_hpob, tmp_path, "--search-spaces", "100", "--trials", "2",
+                   "--checkpoint-dir", str(ckpt)) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "100.pt is corrupt" in err[0]
+    _, surr_dir = tiny_hpob
+    (surr_dir / "surrogate-100-5.json").write_text("{not json")
+    assert run_gen(tiny_hpob, tmp_path, "--method", "RS", "--search-spaces", "100", "--trials", "2") == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "surrogate-100-5.json is corrupt" in err[0]
+
+
+def test_constant_y_dataset_is_handled(tiny_hpob, tmp_path):
+    import orjson
+
+    data_dir, surr_dir = tiny_hpob
+    path = data_dir / "meta-test-dataset.json"
+    data = orjson.loads(path.read_bytes())
+    data["200"]["5"]["y"] = [[0.7]] * len(data["200"]["5"]["y"])
+    path.write_bytes(orjson.dumps(data))
+    stats = orjson.loads((surr_dir / "summary-stats.json").read_bytes())
+    stats["surrogate-200-5"] = {"y_min": 0.7, "y_max": 0.7}
+    (surr_dir / "summary-stats.json").write_bytes(orjson.dumps(stats))
+    for protocol in ("continuous", "discrete"):
+        assert run_gen(tiny_hpob, tmp_path, "--method", "RS", "--search-spaces", "200", "--datasets", "5",
+                       "--trials", "3", "--protocol", protocol) == 0
+    # every configuration is optimal: regret 0 from the initial design on
+    assert load_results(tmp_path / "res" / "RS.json")["200"]["5"]["test0"] == [1.0] * 4
+    assert load_results(tmp_path / "res" / "discrete" / "RS.json")["200"]["5"]["test0"] == [1.0] * 4
