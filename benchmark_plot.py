@@ -13,7 +13,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from hpogen.compare import describe_missing, load_comparison, write_report
+from hpogen.compare import describe_missing, load_comparison, regret_distribution_table, write_report
 from hpogen.errors import cli_main
 
 
@@ -28,6 +28,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--methods", nargs="+", default=None,
                         help="compare only these methods (file stems), in this order")
     parser.add_argument("--title", default=None, help="title of the figures and the summary")
+    parser.add_argument("--distribution", metavar="METHOD", default=None,
+                        help="also print METHOD's regret distribution per dataset (median [min, max] over seeds)")
+    parser.add_argument("--distribution-trials", type=int, nargs="+", default=[0, 10, 50],
+                        help="trials of that distribution (default: 0 10 50)")
     return parser.parse_args(argv)
 
 
@@ -45,6 +49,9 @@ def main(argv: list[str] | None = None) -> int:
     print(f"\n{len(comparison.runs)} runs compared over {len(comparison.spaces)} space(s), "
           f"trials 0..{comparison.n_trials}. {report.cd.describe()}")
     print(f"wrote {report.summary_path} and {len(report.figures)} figures in {args.out_dir}")
+    if args.distribution:
+        print(f"\n{args.distribution}: regret distribution over seeds\n")
+        print(regret_distribution_table(comparison, args.distribution, args.distribution_trials))
     return 0
 
 

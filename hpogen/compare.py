@@ -700,3 +700,32 @@ def write_report(comparison: Comparison, out_dir: str | os.PathLike, cd_trial: i
     pngs = [os.path.relpath(f, summary_path.parent) for f in figures if f.suffix == ".png"]
     summary_path.write_text(summary_markdown(comparison, cd, title, pngs), encoding="utf-8")
     return Report(summary_table(comparison), summary_path, figures, cd)
+
+
+def regret_distribution_table(comparison: Comparison, method: str, trials: Sequence[int] = (0, 10, 50)) -> str:
+    """Per (space, dataset): median [min, max] over seeds of ``method``'s regret at each trial.
+
+    Shows whether tasks are worth optimising: e.g. random search's regret at
+    trial 0 (best of the initial design) should be clearly above 0.
+    """
+    if method not in comparison.methods:
+        raise UserError(f"method {method!r} is not among the compared methods: {', '.join(comparison.methods)}")
+    trials = [t for t in trials if t <= comparison.n_trials]
+    regret = comparison.regret[comparison.methods.index(method)]           # (R, T)
+    groups: dict[tuple[str, str], list[int]] = defaultdict(list)
+    for i, (space, dataset, _seed) in enumerate(comparison.runs):
+        groups[(space, dataset)].append(i)
+    head = " | ".join(f"regret@{t} median [min, max]" for t in trials)
+    lines = [f"| space | dataset | runs | {head} |", "| --- | --- | --- |" + " --- |" * len(trials)]
+    for (space, dataset), rows in sorted(groups.items()):
+        cells = []
+        for t in trials:
+            values = regret[rows, t]
+            cells.append(f"{np.median(values):.4f} [{values.min():.4f}, {values.max():.4f}]")
+        lines.append(f"| {space} | {dataset} | {len(rows)} | " + " | ".join(cells) + " |")
+    cells = []
+    for t in trials:
+        values = regret[:, t]
+        cells.append(f"{np.median(values):.4f} [{values.min():.4f}, {values.max():.4f}]")
+    lines.append(f"| all | all | {len(regret)} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)

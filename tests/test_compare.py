@@ -248,3 +248,18 @@ def test_reproduces_the_published_discrete_numbers():
                 "FSBO": [0.0210, 0.0125]}
     for i, method in enumerate(comparison.methods):
         assert [round(curves.regret_mean[i, t], 4) for t in (50, 100)] == expected[method]
+
+
+def test_regret_distribution_table_per_dataset():
+    from hpogen.compare import regret_distribution_table
+
+    a = {"1": {"10": {"test0": [0.2, 0.6, 0.9], "test1": [0.4, 0.4, 1.0], "test2": [0.5, 0.5, 0.5]},
+               "11": {"test0": [1.0, 1.0, 1.0]}}}
+    table = regret_distribution_table(align_results({"A": a}), "A", trials=(0, 2, 50))
+    lines = table.splitlines()
+    assert lines[0] == "| space | dataset | runs | regret@0 median [min, max] | regret@2 median [min, max] |"
+    assert lines[2] == "| 1 | 10 | 3 | 0.6000 [0.5000, 0.8000] | 0.1000 [0.0000, 0.5000] |"
+    assert lines[3] == "| 1 | 11 | 1 | 0.0000 [0.0000, 0.0000] | 0.0000 [0.0000, 0.0000] |"
+    assert lines[4].startswith("| all | all | 4 | 0.5500 [0.0000, 0.8000]")
+    with pytest.raises(UserError, match="method 'B' is not among"):
+        regret_distribution_table(align_results({"A": a}), "B")
