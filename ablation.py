@@ -1,0 +1,55 @@
+"""GEN-VAE ablation table: from scratch vs meta-trained, fine-tuning, candidate scoring.
+
+    python ablation.py --split validation                 # on hpob-mini's meta-validation view (design choices)
+    python ablation.py --split test --search-spaces mini-xgboost
+
+Writes each variant's results under ``results/<benchmark>/ablation/<variant>/``
+and the table to ``results/<benchmark>/ablation/ablation.md``; reruns resume.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+
+from hpogen.ablation import VARIANTS, run_ablation
+from hpogen.errors import UserError, cli_main
+from hpogen.runner import PROTOCOLS, REPO_ROOT, get_handler, resolve_benchmark
+
+
+@cli_main
+def main(argv=None) -> None:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--data-dir", help="HPO-B-layout data (default: ./hpob-data if present, else hpob-mini)")
+    p.add_argument("--surrogates-dir")
+    p.add_argument("--split", default="validation", choices=("test", "validation"))
+    p.add_argument("--search-spaces", nargs="+", help="space ids (default: all)")
+    p.add_argument("--protocol", default="continuous", choices=PROTOCOLS)
+    p.add_argument("--trials", type=int, default=50)
+    p.add_argument("--variants", nargs="+", help=f"subset of: {'; '.join(VARIANTS)}")
+    p.add_argument("--checkpoint-dir", help="meta-trained checkpoints (default: checkpoints/mini on hpob-mini)")
+    p.add_argument("--jobs", type=int, default=1)
+    p.add_argument("--out", help="results folder (default: results/<benchmark>/ablation)")
+    p.add_argument("--quiet", action="store_true")
+    args = p.parse_args(argv)
+    for name in args.variants or []:
+        if name not in VARIANTS:
+            raise UserError(f"unknown variant {name!r}; valid: {'; '.join(VARIANTS)}")
+    bench = resolve_benchmark(args.data_dir, args.surrogates_dir)
+    checkpoint_dir = args.checkpoint_dir or bench.checkpoint_dir
+    if checkpoint_dir is None:
+        raise UserError("no meta-trained checkpoints: run meta_train.py first or pass --checkpoint-dir")
+    data_dir, surr_dir, name = bench.data_dir, bench.surrogates_dir, bench.name
+    if args.split == "validation":
+        from hpogen.splitview import build_validation_view
+
+        data_dir, surr_dir = build_validation_view(data_dir, progress=not args.quiet)
+        name += "-validation"
+    handler = get_handler(str(data_dir), "v3-test", str(surr_dir))
+    out = args.out or REPO_ROOT / "results" / name / "ablation"
+    print(run_ablation(handler, str(data_dir), str(surr_dir), str(checkpoint_dir), out, args.search_spaces,
+                       args.protocol, args.trials, args.variants, args.jobs, progress=not args.quiet),
+          file=sys.stdout)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
