@@ -30,7 +30,7 @@ Tasks = dict[str, tuple[np.ndarray, np.ndarray]]
 class MetaTrainConfig:
     """Knobs of meta-training (defaults: one bundled space in a few minutes on 2 CPU cores)."""
 
-    steps: int = 4000              # gradient steps
+    steps: int = 8000              # gradient steps
     batch_size: int = 32           # histories per step (all from one dataset)
     n_targets: int = 16            # targets per history
     min_history: int = 5           # smallest history: HPO-B's initial design
