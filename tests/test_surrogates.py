@@ -1,0 +1,85 @@
+"""Tests of hpogen.surrogates and train_surrogates.py on tiny HPO-B-layout data."""
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+import xgboost as xgb
+
+import train_surrogates
+from hpogen import surrogates
+from hpogen.errors import UserError
+
+
+def _smooth(X: np.ndarray) -> np.ndarray:
+    return 0.6 + 0.3 * np.sin(3 * X[:, 0]) * X[:, 1] - 0.2 * (X[:, 2] - 0.5) ** 2
+
+
+@pytest.fixture()
+def data_root(tmp_path):
+    """HPO-B layout with one numeric (like HPO-B) and one mini space id."""
+    rng = np.random.default_rng(0)
+    content = {}
+    for space, d in (("5971", 4), ("mini-svm", 3)):
+        content[space] = {}
+        for dataset in ("a", "b"):
+            X = rng.uniform(size=(60, d))
+            content[space][dataset] = {"X": X.tolist(), "y": _smooth(X)[:, None].tolist()}
+    (tmp_path / "hpob-data").mkdir()
+    (tmp_path / "hpob-data" / "meta-test-dataset.json").write_text(json.dumps(content))
+    return tmp_path, content
+
+
+def test_train_all_writes_loadable_boosters(data_root, tmp_path):
+    root, content = data_root
+    out = tmp_path / "surr"
+    fits = surrogates.train_all(root / "hpob-data", out, seed=0, progress=False, quick=True)
+    assert set(fits) == {f"surrogate-{s}-{d}" for s in content for d in ("a", "b")}
+    stats = json.loads((out / "summary-stats.json").read_text())
+    assert set(stats) == set(fits)
+    for space, datasets in content.items():
+        for dataset, entry in datasets.items():
+            name = f"surrogate-{space}-{dataset}"
+            y = np.ravel(entry["y"])
+            assert stats[name] == {"y_min": pytest.approx(y.min()), "y_max": pytest.approx(y.max())}
+            booster = xgb.Booster(model_file=str(out / f"{name}.json"))
+            X = np.asarray(entry["X"])
+            pred = booster.predict(xgb.DMatrix(X))
+            assert pred.shape == (60,)
+            assert np.corrcoef(pred, y)[0, 1] > 0.8  # fits its training data
+            assert fits[name].eta in (0.1, 0.3) and 1 <= fits[name].rounds <= 100
+    report = json.loads((out / "fit-report.json").read_text())
+    assert report["median_spearman"] > 0.5  # a smooth function is learnable from 48 points
+    assert set(report["surrogates"]) == set(fits)
+
+
+def test_search_spaces_filter_and_errors(data_root, tmp_path):
+    root, _ = data_root
+    fits = surrogates.train_all(root, tmp_path / "s", ["mini-svm"], progress=False, quick=True)
+    assert set(fits) == {"surrogate-mini-svm-a", "surrogate-mini-svm-b"}
+    with pytest.raises(UserError, match="available: 5971, mini-svm"):
+        surrogates.load_meta_test(root, ["7607"])
+    with pytest.raises(UserError, match="no meta-test-dataset.json"):
+        surrogates.find_meta_test(tmp_path / "nowhere")
+
+
+def test_select_hyperparameters_prefers_signal():
+    rng = np.random.default_rng(1)
+    X = rng.uniform(size=(80, 3))
+    eta, rounds, rmse = surrogates.select_hyperparameters(X, _smooth(X), etas=(0.1, 0.3),
+                                                          max_rounds=200)
+    assert eta in (0.1, 0.3) and rounds > 5 and rmse < np.std(_smooth(X))
+
+
+def test_cli(data_root, tmp_path, capsys):
+    root, _ = data_root
+    out = tmp_path / "cli"
+    assert train_surrogates.main(["--data-dir", str(root), "--out", str(out),
+                                  "--search-spaces", "5971", "--quick"]) == 0
+    printed = capsys.readouterr().out
+    assert "surrogate-5971-a" in printed and "median held-out" in printed
+    assert sorted(p.name for p in out.iterdir()) == [
+        "fit-report.json", "summary-stats.json", "surrogate-5971-a.json", "surrogate-5971-b.json"]
+    assert train_surrogates.main(["--data-dir", str(tmp_path / "none"), "--out", str(out)]) == 2
+    assert "error: no meta-test-dataset.json" in capsys.readouterr().err
