@@ -18,8 +18,10 @@ Architecture (sizes are defaults of :class:`GenerativeHPOConfig`)::
                     expected improvement of x over the history's best (likelihood-free EI)
 
 Suggestion rule: decode a pool of candidates under improved = 1 with z drawn
-from the prior N(0, I), add local perturbations of the best observations,
-score all with the scorer, return the best. The discrete protocol applies the
+from the prior N(0, I), add as many uniform random candidates, rank all by
+expected improvement under a small GP fitted to this run's history, return
+the best (pool sizes and the ranking were chosen on meta-validation datasets;
+the learned scorer and the CVAE's likelihood ratio are the alternatives). The discrete protocol applies the
 same rule to the pending set: each pool candidate is replaced by its nearest
 row of X_pen, and the best-scored of those rows is returned.
 """
@@ -403,8 +405,8 @@ class SuggestConfig:
     batch_size: int = 32            # episodes per training step on the history
     n_targets: int = 4              # targets per episode on the history
     n_generated: int = 256          # candidates decoded under improved = 1, z ~ N(0, I)
-    n_uniform: int = 0              # uniform random candidates (off: the scorer extrapolates badly there)
-    n_local: int = 64               # Gaussian perturbations of the best observations
+    n_uniform: int = 256            # uniform random candidates (exploration beyond the generator's support)
+    n_local: int = 0                # Gaussian perturbations of the best observations (off by default)
     local_scale: float = 0.05       # std of the local perturbations
     local_after: int = 10           # add local candidates only once the history has this many points
     temperature: float = 1.0        # prior std multiplier for z
