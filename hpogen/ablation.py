@@ -22,6 +22,7 @@ VARIANTS: dict[str, tuple[bool, dict]] = {
     "meta, learned-scorer pool": (True, {"scoring": "scorer"}),
     "meta, ELBO-ratio pool": (True, {"scoring": "elbo-ratio"}),
     "meta, GP-EI pool (default)": (True, {}),
+    "no generator: uniform pool, GP-EI": (True, {"n_generated": 0, "n_uniform": 512}),
 }
 
 
