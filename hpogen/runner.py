@@ -292,9 +292,9 @@ def _run_ray(cfg: SweepConfig, pending: list[Run], address: str | None,
         raise UserError("--ray needs Ray: pip install -r requirements-ray.txt") from None
     started_here = not ray.is_initialized()
     if started_here:
+        # workers import this repository from the same path (a shared file system on a cluster)
         ray.init(address=address or None, include_dashboard=False, log_to_driver=False,
-                 runtime_env={"working_dir": None, "env_vars": {"PYTHONPATH": str(REPO_ROOT)}}
-                 if address else None, ignore_reinit_error=True)
+                 runtime_env={"env_vars": {"PYTHONPATH": str(REPO_ROOT)}})
     remote = ray.remote(num_cpus=cfg.threads)(execute_run)
     refs = [remote.remote(cfg, run) for run in pending]
     try:
