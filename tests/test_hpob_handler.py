@@ -262,3 +262,21 @@ def test_surrogate_dimension_mismatch_is_refused(tiny_hpob):
     (surr_dir / "surrogate-100-5.json").write_bytes((surr_dir / "surrogate-200-5.json").read_bytes())
     with pytest.raises(UserError, match="expects 2 features but space 100 has 3"):
         HPOBHandler(data_dir, "v3-test", surr_dir).load_surrogate("100", "5")
+
+
+def test_nan_or_infinite_y_in_the_data_is_refused(tiny_hpob):
+    import json
+
+    data_dir, surr_dir = tiny_hpob
+    path = data_dir / "meta-test-dataset.json"
+    data = orjson.loads(path.read_bytes())
+    for bad in (float("nan"), float("inf")):
+        data["100"]["5"]["y"][3][0] = bad
+        path.write_text(json.dumps(data))          # Python's json writes NaN / Infinity literals
+        with pytest.raises(UserError) as err:
+            HPOBHandler(data_dir, "v3-test", surr_dir).get_search_spaces()
+        assert "meta-test-dataset.json" in str(err.value) and "\n" not in str(err.value)
+    from hpogen.metadata import _to_arrays  # a NaN that reached the arrays is named as such
+
+    with pytest.raises(UserError, match="5 has NaN or infinite y values"):
+        _to_arrays(path, "100", "5", {"X": [[0.1, 0.2]] * 3, "y": [[0.1], [np.nan], [0.2]]})
