@@ -14,7 +14,7 @@ import statistics
 from pathlib import Path
 
 from hpogen.errors import cli_main
-from hpogen.loadbench import baseline_mb, generate_file, measure
+from hpogen.loadbench import baseline_mb, generate_in_subprocess, measure
 
 
 @cli_main
@@ -29,7 +29,7 @@ def main(argv=None) -> None:
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
     path = work / "meta-train-dataset.json"
-    size = generate_file(path, args.rows)
+    size = generate_in_subprocess(path, args.rows)  # keeps this process small: children inherit its peak
     print(f"generated {path}: {size / 1e9:.2f} GB, {args.rows:,} rows, 16 spaces")
     base = baseline_mb()
     first = measure(path, "first")

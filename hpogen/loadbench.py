@@ -40,6 +40,15 @@ def generate_file(path: Path, total_rows: int, datasets_per_space: int = 40, see
     return path.stat().st_size
 
 
+def generate_in_subprocess(path: Path, total_rows: int) -> int:
+    """:func:`generate_file` in a child process, so the measuring parent stays small."""
+    repo = Path(__file__).resolve().parents[1]
+    code = f"import sys; sys.path.insert(0, {str(repo)!r}); from hpogen.loadbench import generate_file; " \
+           f"from pathlib import Path; generate_file(Path({str(path)!r}), {int(total_rows)})"
+    subprocess.run([sys.executable, "-c", code], check=True)
+    return path.stat().st_size
+
+
 def _child(kind: str, path: str, space: str) -> None:
     start = time.perf_counter()
     if kind == "plain-json":
