@@ -23,6 +23,7 @@ def main(argv=None) -> None:
     p.add_argument("--surrogates-dir")
     p.add_argument("--split", default="validation", choices=("test", "validation"))
     p.add_argument("--search-spaces", nargs="+", help="space ids (default: all)")
+    p.add_argument("--seeds", nargs="+", help="seeds among test0..test4 (default: all five)")
     p.add_argument("--protocol", default="continuous", choices=PROTOCOLS)
     p.add_argument("--trials", type=int, default=50)
     p.add_argument("--variants", nargs="+", help=f"subset of: {'; '.join(VARIANTS)}")
@@ -47,7 +48,8 @@ def main(argv=None) -> None:
     handler = get_handler(str(data_dir), "v3-test", str(surr_dir))
     out = args.out or REPO_ROOT / "results" / name / "ablation"
     print(run_ablation(handler, str(data_dir), str(surr_dir), str(checkpoint_dir), out, args.search_spaces,
-                       args.protocol, args.trials, args.variants, args.jobs, progress=not args.quiet),
+                       args.protocol, args.trials, args.variants, args.jobs, progress=not args.quiet,
+                       seeds=args.seeds),
           file=sys.stdout)
 
 

@@ -32,10 +32,11 @@ def slug(name: str) -> str:
 
 def run_ablation(handler, data_dir: str, surrogates_dir: str, checkpoint_dir: str, out_dir: str | Path,
                  spaces: list[str] | None = None, protocol: str = "continuous", trials: int = 50,
-                 variants: list[str] | None = None, jobs: int = 1, progress: bool = True) -> str:
+                 variants: list[str] | None = None, jobs: int = 1, progress: bool = True,
+                 seeds: list[str] | None = None) -> str:
     """Run the variants and return the markdown table (also written to ``out_dir/ablation.md``)."""
     out_dir = results_dir_for(out_dir, protocol)
-    runs = plan_runs(handler, ["GEN-VAE"], spaces)
+    runs = plan_runs(handler, ["GEN-VAE"], spaces, seeds=seeds)
     results, timings = {}, {}
     for name in variants or list(VARIANTS):
         use_checkpoint, suggest = VARIANTS[name]
