@@ -22,7 +22,6 @@ Example:
 """
 from __future__ import annotations
 
-import hashlib
 import warnings
 
 import numpy as np
@@ -34,30 +33,7 @@ from botorch.models import SingleTaskGP
 from botorch.optim import optimize_acqf
 from gpytorch.mlls import ExactMarginalLogLikelihood
 
-
-def _call_rng(seed: int | None, *arrays: np.ndarray | None) -> np.random.Generator:
-    """A numpy Generator seeded from ``seed`` and the bytes of this call's inputs.
-
-    Makes every suggestion a deterministic function of (seed, inputs): a run is
-    reproducible whether one object is reused across runs or not, and in any
-    call order. With ``seed=None`` the Generator draws fresh OS entropy.
-
-    Args:
-        seed: the method's seed, or None for a non-reproducible run.
-        *arrays: the call's inputs (None entries are skipped).
-
-    Returns:
-        A fresh ``np.random.Generator``.
-    """
-    if seed is None:
-        return np.random.default_rng()
-    digest = hashlib.blake2b(digest_size=8)
-    for array in arrays:
-        if array is not None:
-            array = np.ascontiguousarray(array, dtype=np.float64)
-            digest.update(repr(array.shape).encode())
-            digest.update(array.tobytes())
-    return np.random.default_rng([int(seed), int.from_bytes(digest.digest(), "little")])
+from methods._seeding import call_rng
 
 
 class GPBO:
@@ -121,7 +97,7 @@ class GPBO:
         X_obs = np.asarray(X_obs, dtype=np.float64)
         y_obs = np.asarray(y_obs, dtype=np.float64).reshape(-1, 1)
         d = X_obs.shape[1]
-        rng = _call_rng(self.seed, X_obs, y_obs, X_pen)
+        rng = call_rng(self.seed, X_obs, y_obs, X_pen)
 
         suggestion = None
         if np.ptp(y_obs) > 0:

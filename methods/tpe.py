@@ -20,7 +20,6 @@ Example:
 """
 from __future__ import annotations
 
-import hashlib
 import warnings
 
 import numpy as np
@@ -28,30 +27,7 @@ import optuna
 from optuna.distributions import FloatDistribution
 from optuna.exceptions import ExperimentalWarning
 
-
-def _call_rng(seed: int | None, *arrays: np.ndarray | None) -> np.random.Generator:
-    """A numpy Generator seeded from ``seed`` and the bytes of this call's inputs.
-
-    Makes every suggestion a deterministic function of (seed, inputs): a run is
-    reproducible whether one object is reused across runs or not, and in any
-    call order. With ``seed=None`` the Generator draws fresh OS entropy.
-
-    Args:
-        seed: the method's seed, or None for a non-reproducible run.
-        *arrays: the call's inputs (None entries are skipped).
-
-    Returns:
-        A fresh ``np.random.Generator``.
-    """
-    if seed is None:
-        return np.random.default_rng()
-    digest = hashlib.blake2b(digest_size=8)
-    for array in arrays:
-        if array is not None:
-            array = np.ascontiguousarray(array, dtype=np.float64)
-            digest.update(repr(array.shape).encode())
-            digest.update(array.tobytes())
-    return np.random.default_rng([int(seed), int.from_bytes(digest.digest(), "little")])
+from methods._seeding import call_rng
 
 
 class TPE:
@@ -104,7 +80,7 @@ class TPE:
         X_obs = np.asarray(X_obs, dtype=np.float64)
         y_obs = np.asarray(y_obs, dtype=np.float64).reshape(-1)
         d = X_obs.shape[1]
-        rng = _call_rng(self.seed, X_obs, y_obs, X_pen)
+        rng = call_rng(self.seed, X_obs, y_obs, X_pen)
         point = self._ask(X_obs, y_obs, int(rng.integers(2**32)))  # (d,)
         if not np.all(np.isfinite(point)):  # defensive: never hand back NaN
             point = rng.random(d)
