@@ -18,10 +18,10 @@ Architecture (sizes are defaults of :class:`GenerativeHPOConfig`)::
                     expected improvement of x over the history's best (likelihood-free EI)
 
 Suggestion rule: decode a pool of candidates under improved = 1 with z drawn
-from the prior N(0, I), add as many uniform random candidates, rank all by
-expected improvement under a small GP fitted to this run's history, return
-the best (pool sizes and the ranking were chosen on meta-validation datasets;
-the learned scorer and the CVAE's likelihood ratio are the alternatives). The discrete protocol applies the
+from the prior N(0, I), add as many uniform random candidates, rank all with
+the learned scorer while the history is short (< 15 points), then by expected
+improvement under a small GP fitted to this run's history, and return the
+best (pool sizes and ranking rule chosen on meta-validation datasets). The discrete protocol applies the
 same rule to the pending set: each pool candidate is replaced by its nearest
 row of X_pen, and the best-scored of those rows is returned.
 """
@@ -393,7 +393,7 @@ def resolve_device(device: str | torch.device | None) -> torch.device:
     return device
 
 
-SCORINGS = ("scorer", "gp-ei", "elbo-ratio", "none")
+SCORINGS = ("scorer", "gp-ei", "scorer-then-gp-ei", "elbo-ratio", "none")
 
 
 @dataclass
@@ -409,9 +409,11 @@ class SuggestConfig:
     n_local: int = 0                # Gaussian perturbations of the best observations (off by default)
     local_scale: float = 0.05       # std of the local perturbations
     local_after: int = 10           # add local candidates only once the history has this many points
+    switch_after: int = 15          # "scorer-then-gp-ei": the learned scorer below this history size
     temperature: float = 1.0        # prior std multiplier for z
-    scoring: str = "gp-ei"          # pool scored by "gp-ei" (a GP on this history), "scorer" (the learned
-    #                                 head) or "elbo-ratio" (the CVAE's likelihood ratio); "none": one decoded sample
+    scoring: str = "scorer-then-gp-ei"  # pool ranked by the learned scorer while the history is short, then
+    #                                 by "gp-ei" (a GP on this history); alternatives: "scorer", "gp-ei",
+    #                                 "elbo-ratio" (the CVAE's likelihood ratio), "none" (one decoded sample)
 
 
 class GenerativeHPO:
@@ -540,6 +542,10 @@ class GenerativeHPO:
         if self.suggest_cfg.scoring == "elbo-ratio":
             return self.elbo_ratio(X, y, candidates)
         if self.suggest_cfg.scoring == "gp-ei":
+            return gp_expected_improvement(X, y, candidates)
+        if self.suggest_cfg.scoring == "scorer-then-gp-ei":
+            if len(X) < self.suggest_cfg.switch_after:
+                return self.score(X, y, candidates)
             return gp_expected_improvement(X, y, candidates)
         return self.score(X, y, candidates)
 
