@@ -15,14 +15,15 @@ from hpogen.runner import SweepConfig, plan_runs, results_dir_for, run_sweep
 # name -> (uses the meta-trained checkpoint, suggest options)
 VARIANTS: dict[str, tuple[bool, dict]] = {
     "scratch, one sample": (False, {"online_steps": 50, "scoring": "none"}),
-    "scratch, GP-EI pool": (False, {"online_steps": 50}),
+    "scratch, GP-EI pool": (False, {"online_steps": 50, "scoring": "gp-ei"}),
     "meta, one sample": (True, {"scoring": "none"}),
     "meta, fine-tune 10, one sample": (True, {"fine_tune_steps": 10, "scoring": "none"}),
-    "meta, fine-tune 10, GP-EI pool": (True, {"fine_tune_steps": 10}),
+    "meta, fine-tune 10, GP-EI pool": (True, {"fine_tune_steps": 10, "scoring": "gp-ei"}),
     "meta, learned-scorer pool": (True, {"scoring": "scorer"}),
     "meta, ELBO-ratio pool": (True, {"scoring": "elbo-ratio"}),
-    "meta, GP-EI pool (default)": (True, {}),
-    "no generator: uniform pool, GP-EI": (True, {"n_generated": 0, "n_uniform": 512}),
+    "meta, GP-EI pool": (True, {"scoring": "gp-ei"}),
+    "meta, scorer then GP-EI pool (default)": (True, {}),
+    "no generator: uniform pool, GP-EI": (True, {"n_generated": 0, "n_uniform": 512, "scoring": "gp-ei"}),
 }
 
 
