@@ -177,7 +177,7 @@ def plot_loss_curve(log: dict, path: str | Path, title: str) -> Path:
     ax.plot(log["val_step"], log["val_loss"], "o-", label="meta-validation", markersize=3)
     ax.axvline(log["best_step"], color="grey", linestyle=":", label=f"selected (step {log['best_step']})")
     ax.set_xlabel("step")
-    ax.set_ylabel("loss (recon + beta KL + scorer BCE)")
+    ax.set_ylabel("loss (recon + beta KL + scorer LFBO)")
     ax.set_title(title)
     ax.grid(alpha=0.3)
     ax.legend()
