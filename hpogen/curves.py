@@ -43,7 +43,7 @@ def plot_regret_per_dataset(results: Results, path: str | Path, title: str) -> P
         ax.set_yscale("log")
         ax.set_title(f"search space {space}")
         ax.set_xlabel("trials")
-        ax.set_ylabel("normalised regret")
+        ax.set_ylabel(f"normalised regret (0 drawn at {REGRET_FLOOR:g})")
         ax.grid(True, which="both", alpha=0.3)
         ax.legend(fontsize=7, title="dataset", title_fontsize=7)
     for ax in list(axes.flat)[len(spaces):]:
