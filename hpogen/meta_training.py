@@ -19,6 +19,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from hpogen.curves import save_figure
 from hpogen.errors import UserError
 from methods.generative_hpo import (Episodes, GenerativeHPOConfig, GenerativeHPOModel, sample_episodes,
                                     save_checkpoint)
@@ -181,12 +182,7 @@ def plot_loss_curve(log: dict, path: str | Path, title: str) -> Path:
     ax.set_title(title)
     ax.grid(alpha=0.3)
     ax.legend()
-    fig.tight_layout()
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=150)
-    plt.close(fig)
-    return path
+    return save_figure(fig, path)
 
 
 def meta_train_space(data_dir: str | Path, search_space: str, out_dir: str | Path,

@@ -499,10 +499,19 @@ class GenerativeHPO:
 
     # ------------------------------------------------------------- suggestion
     @torch.no_grad()
+    def summarize(self, X: np.ndarray, y: np.ndarray) -> torch.Tensor:
+        """The history encoder's summary of (X, y): (1, E)."""
+        self.model.eval()
+        return self.model.history(history_tensor(X, y).to(self.device))
+
+    def _chunks(self, candidates: np.ndarray, chunk: int):
+        for start in range(0, len(candidates), chunk):
+            yield torch.as_tensor(candidates[start:start + chunk], dtype=torch.float32, device=self.device)
+
+    @torch.no_grad()
     def generate(self, X: np.ndarray, y: np.ndarray, n: int, improved: float = 1.0) -> np.ndarray:
         """Decode n configurations for this history, z ~ N(0, temperature^2 I)."""
-        self.model.eval()
-        summary = self.model.history(history_tensor(X, y).to(self.device))           # (1, E)
+        summary = self.summarize(X, y)                                                # (1, E)
         latent = self._noise(n, self.cfg.latent_dim) * self.suggest_cfg.temperature  # (n, latent)
         flag = torch.full((n, 1), float(improved), device=self.device)
         return self.model.cvae.decode(latent, flag, summary.expand(n, -1)).cpu().numpy().astype(np.float64)
@@ -510,22 +519,16 @@ class GenerativeHPO:
     @torch.no_grad()
     def score(self, X: np.ndarray, y: np.ndarray, candidates: np.ndarray, chunk: int = 8192) -> np.ndarray:
         """Scorer logits (m,) of candidate configurations (m, d) given the history."""
-        self.model.eval()
-        summary = self.model.history(history_tensor(X, y).to(self.device))  # (1, E)
-        out = []
-        for start in range(0, len(candidates), chunk):
-            part = torch.as_tensor(candidates[start:start + chunk], dtype=torch.float32, device=self.device)
-            out.append(self.model.scorer(part[None], summary)[0].cpu().numpy())
+        summary = self.summarize(X, y)                                                # (1, E)
+        out = [self.model.scorer(part[None], summary)[0].cpu().numpy() for part in self._chunks(candidates, chunk)]
         return np.concatenate(out).astype(np.float64)
 
     @torch.no_grad()
     def elbo_ratio(self, X: np.ndarray, y: np.ndarray, candidates: np.ndarray, chunk: int = 8192) -> np.ndarray:
         """ELBO(x | improved=1) - ELBO(x | improved=0): the CVAE's own log-likelihood ratio, (m,)."""
-        self.model.eval()
-        summary = self.model.history(history_tensor(X, y).to(self.device))  # (1, E)
+        summary = self.summarize(X, y)                                                # (1, E)
         out = []
-        for start in range(0, len(candidates), chunk):
-            part = torch.as_tensor(candidates[start:start + chunk], dtype=torch.float32, device=self.device)
+        for part in self._chunks(candidates, chunk):
             s = summary.expand(len(part), -1)
             elbos = []
             for flag in (1.0, 0.0):
