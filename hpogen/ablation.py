@@ -18,12 +18,14 @@ VARIANTS: dict[str, tuple[bool, dict]] = {
     "scratch, GP-EI pool": (False, {"online_steps": 50, "scoring": "gp-ei"}),
     "meta, one sample": (True, {"scoring": "none"}),
     "meta, fine-tune 10, one sample": (True, {"fine_tune_steps": 10, "scoring": "none"}),
-    "meta, fine-tune 10, GP-EI pool": (True, {"fine_tune_steps": 10, "scoring": "gp-ei"}),
+    "meta, fine-tune 10, default pool and ranking": (True, {"fine_tune_steps": 10}),
     "meta, learned-scorer pool": (True, {"scoring": "scorer"}),
     "meta, ELBO-ratio pool": (True, {"scoring": "elbo-ratio"}),
     "meta, GP-EI pool": (True, {"scoring": "gp-ei"}),
+    "meta, default but isotropic GP kernel": (True, {"gp_kernel": "isotropic"}),
+    "meta, default but no local candidates": (True, {"n_local": 0}),
     "meta, scorer then GP-EI pool (default)": (True, {}),
-    "no generator: uniform pool, GP-EI": (True, {"n_generated": 0, "n_uniform": 512, "scoring": "gp-ei"}),
+    "no generator: uniform + local pool, GP-EI": (True, {"n_generated": 0, "n_uniform": 512, "scoring": "gp-ei"}),
 }
 
 

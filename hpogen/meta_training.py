@@ -21,7 +21,7 @@ import torch
 
 from hpogen.curves import save_figure
 from hpogen.errors import UserError
-from methods.generative_hpo import (Episodes, GenerativeHPOConfig, GenerativeHPOModel, sample_episodes,
+from methods.generative_hpo import (Episodes, GenerativeHPOConfig, GenerativeHPOModel, fit_gp_prior, sample_episodes,
                                     save_checkpoint)
 
 Tasks = dict[str, tuple[np.ndarray, np.ndarray]]
@@ -200,11 +200,14 @@ def meta_train_space(data_dir: str | Path, search_space: str, out_dir: str | Pat
     train = handler.get_meta_split("train", search_space)
     validation = handler.get_meta_split("validation", search_space)
     model, log = meta_train(train, validation, cfg, model_cfg, device=device, progress=progress)
+    started = time.perf_counter()
+    gp_prior = fit_gp_prior(train, seed=cfg.seed)   # the GP-EI kernel of the late-stage ranking
+    log["seconds"] += time.perf_counter() - started
     out_dir = Path(out_dir)
     checkpoint = out_dir / f"{search_space}.pt"
     extra = {"meta_train_config": asdict(cfg), "best_step": log["best_step"],
              "best_val_loss": log["best_val_loss"], "train_datasets": sorted(train),
-             "validation_datasets": sorted(validation), "seconds": log["seconds"]}
+             "validation_datasets": sorted(validation), "seconds": log["seconds"], "gp_prior": gp_prior}
     save_checkpoint(checkpoint, model, search_space, extra=extra)
     plot = plot_loss_curve(log, out_dir / f"{search_space}-loss.png", f"meta-training, space {search_space}")
     return {"checkpoint": str(checkpoint), "plot": str(plot), **extra}

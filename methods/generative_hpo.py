@@ -18,12 +18,16 @@ Architecture (sizes are defaults of :class:`GenerativeHPOConfig`)::
                     expected improvement of x over the history's best (likelihood-free EI)
 
 Suggestion rule: decode a pool of candidates under improved = 1 with z drawn
-from the prior N(0, I), add as many uniform random candidates, rank all with
-the learned scorer while the history is short (< 15 points), then by expected
-improvement under a small GP fitted to this run's history, and return the
-best (pool sizes and ranking rule chosen on meta-validation datasets). The discrete protocol applies the
-same rule to the pending set: each pool candidate is replaced by its nearest
-row of X_pen, and the best-scored of those rows is returned.
+from the prior N(0, I), add as many uniform random candidates and, once the
+history has 10 points, Gaussian perturbations of its best points; rank the
+pool with the learned scorer while the history is short (< 10 points), then
+by expected improvement under a small GP fitted to this run's history, whose
+per-dimension lengthscales are meta-learned on the meta-training datasets and
+stored in the checkpoint; return the best. Pool sizes, the switch point and
+the kernel were chosen on meta-validation data (see the README). The discrete
+protocol applies the same rule to the pending set: each pool candidate is
+replaced by its nearest row of X_pen, and the best-scored of those rows is
+returned.
 """
 from __future__ import annotations
 
@@ -275,15 +279,77 @@ def nearest_rows(rows: np.ndarray, points: np.ndarray, chunk: int = 256) -> np.n
     return np.concatenate(out)
 
 
+def _matern52(a: np.ndarray, b: np.ndarray, ell: np.ndarray) -> np.ndarray:
+    """Matern-5/2 kernel matrix (len(a), len(b)) with lengthscale(s) ell (scalar or (d,))."""
+    diff = (a[:, None, :] - b[None, :, :]) / ell
+    r = np.sqrt(np.maximum((diff ** 2).sum(-1), 0.0))
+    return (1 + np.sqrt(5) * r + 5.0 / 3.0 * r ** 2) * np.exp(-np.sqrt(5) * r)
+
+
+def fit_gp_prior(tasks: dict[str, tuple[np.ndarray, np.ndarray]], max_points: int = 256, steps: int = 150,
+                 seed: int = 0) -> dict[str, Any]:
+    """Meta-learn the kernel of :func:`gp_expected_improvement` from the meta-training datasets.
+
+    On each dataset (at most ``max_points`` rows, y min-max normalised then
+    standardised), fit a zero-mean GP with an ARD Matern-5/2 kernel by maximising
+    its marginal likelihood (Adam); the prior is the median over datasets of each
+    dimension's log lengthscale, and of the log noise. A run's own history is far
+    too short to estimate d lengthscales; the search space's many datasets are not.
+
+    Returns:
+        ``{"log_lengthscales": [d floats], "log_noise": float, "n_datasets": int}``.
+    """
+    rng = np.random.default_rng(seed)
+    fits = []
+    for name in sorted(tasks):
+        X, y = tasks[name]
+        y = np.asarray(y, np.float64).reshape(-1)
+        if len(y) < 8 or y.std() < 1e-12:
+            continue
+        rows = rng.choice(len(X), min(max_points, len(X)), replace=False)
+        Xt = torch.as_tensor(np.asarray(X, np.float64)[rows])
+        yt = torch.as_tensor(normalize_history_y(y[rows]))
+        yt = (yt - yt.mean()) / yt.std().clamp_min(1e-12)
+        log_ell = torch.full((Xt.shape[1],), math.log(0.5), dtype=torch.float64, requires_grad=True)
+        log_noise = torch.tensor(math.log(0.05), dtype=torch.float64, requires_grad=True)
+        log_scale = torch.tensor(0.0, dtype=torch.float64, requires_grad=True)
+        opt = torch.optim.Adam([log_ell, log_noise, log_scale], lr=0.05)
+        eye = torch.eye(len(yt), dtype=torch.float64)
+        for _ in range(steps):
+            diff = (Xt[:, None, :] - Xt[None, :, :]) / log_ell.exp()
+            r = (diff.pow(2).sum(-1) + 1e-12).sqrt()
+            K = log_scale.exp() * (1 + math.sqrt(5) * r + 5.0 / 3.0 * r ** 2) * torch.exp(-math.sqrt(5) * r)
+            K = K + (log_noise.exp() + 1e-6) * eye
+            L = torch.linalg.cholesky(K)
+            alpha = torch.cholesky_solve(yt[:, None], L)
+            nll = 0.5 * (yt[:, None] * alpha).sum() + torch.log(torch.diagonal(L)).sum()
+            opt.zero_grad()
+            nll.backward()
+            opt.step()
+            with torch.no_grad():
+                log_ell.clamp_(math.log(0.01), math.log(20.0))
+                log_noise.clamp_(math.log(1e-4), math.log(1.0))
+        fits.append((log_ell.detach().numpy().copy(), float(log_noise.detach())))
+    if not fits:
+        raise ValueError("no dataset with at least 8 rows and varying y to fit the GP prior on")
+    return {"log_lengthscales": np.median([f[0] for f in fits], axis=0).tolist(),
+            "log_noise": float(np.median([f[1] for f in fits])), "n_datasets": len(fits)}
+
+
 def gp_expected_improvement(X: np.ndarray, y: np.ndarray, candidates: np.ndarray,
                             lengthscales: tuple[float, ...] = (0.05, 0.1, 0.2, 0.4, 0.8),
-                            noise: float = 1e-4) -> np.ndarray:
+                            noise: float = 1e-4, prior: dict[str, Any] | None = None,
+                            prior_scales: tuple[float, ...] = (0.5, 0.7, 1.0, 1.4, 2.0)) -> np.ndarray:
     """Log expected improvement of candidates under a small GP fitted to the history.
 
-    A zero-mean GP with an isotropic Matern-5/2 kernel on standardised y; the
-    lengthscale (relative to sqrt(d)) is the one of ``lengthscales`` with the
-    highest marginal likelihood. Cheap (n <= a few hundred): it ranks the
-    generator's proposals by what this run's own observations say.
+    A zero-mean GP with a Matern-5/2 kernel on standardised y. Without a
+    ``prior`` the kernel is isotropic and its lengthscale (relative to sqrt(d))
+    is the one of ``lengthscales`` with the highest marginal likelihood. With a
+    meta-learned ``prior`` (:func:`fit_gp_prior`) the kernel is ARD: the prior's
+    per-dimension lengthscales times the factor of ``prior_scales`` with the
+    highest marginal likelihood, and the prior's noise. Cheap (n <= a few
+    hundred): it ranks the generator's proposals by what this run's own
+    observations say.
 
     Args:
         X: (n, d) history, y: (n,) scores (higher is better), candidates: (m, d).
@@ -299,14 +365,20 @@ def gp_expected_improvement(X: np.ndarray, y: np.ndarray, candidates: np.ndarray
     if len(y) < 2 or std < 1e-12:
         return np.zeros(len(candidates))
     z = (y - y.mean()) / std
-    scale = np.sqrt(X.shape[1])
+    if prior is not None:
+        base = np.exp(np.asarray(prior["log_lengthscales"], np.float64))
+        if len(base) != X.shape[1]:
+            raise ValueError(f"GP prior is for {len(base)} dimensions, the history has {X.shape[1]}")
+        grid = [base * f for f in prior_scales]
+        noise = max(noise, float(np.exp(prior["log_noise"])))
+    else:
+        grid = [ell * np.sqrt(X.shape[1]) for ell in lengthscales]
 
     def matern(a, b, ell):
-        r = np.sqrt(np.maximum(((a[:, None, :] - b[None, :, :]) ** 2).sum(-1), 0.0)) / (ell * scale)
-        return (1 + np.sqrt(5) * r + 5.0 / 3.0 * r ** 2) * np.exp(-np.sqrt(5) * r)
+        return _matern52(a, b, ell)
 
     best = None
-    for ell in lengthscales:
+    for ell in grid:
         K = matern(X, X, ell) + noise * np.eye(len(X))
         try:
             L = np.linalg.cholesky(K)
@@ -394,6 +466,7 @@ def resolve_device(device: str | torch.device | None) -> torch.device:
 
 
 SCORINGS = ("scorer", "gp-ei", "scorer-then-gp-ei", "elbo-ratio", "none")
+GP_KERNELS = ("meta-ard", "isotropic")
 
 
 @dataclass
@@ -406,11 +479,14 @@ class SuggestConfig:
     n_targets: int = 4              # targets per episode on the history
     n_generated: int = 256          # candidates decoded under improved = 1, z ~ N(0, I)
     n_uniform: int = 256            # uniform random candidates (exploration beyond the generator's support)
-    n_local: int = 0                # Gaussian perturbations of the best observations (off by default)
+    uniform_after: int = 0          # add uniform candidates only once the history has this many points
+    n_local: int = 128              # Gaussian perturbations of the best observations (refinement)
     local_scale: float = 0.05       # std of the local perturbations
     local_after: int = 10           # add local candidates only once the history has this many points
-    switch_after: int = 15          # "scorer-then-gp-ei": the learned scorer below this history size
+    switch_after: int = 10          # "scorer-then-gp-ei": the learned scorer below this history size
     temperature: float = 1.0        # prior std multiplier for z
+    gp_kernel: str = "meta-ard"     # GP-EI kernel: "meta-ard" (per-dimension lengthscales meta-learned on the
+    #                                 meta-training datasets, stored in the checkpoint) or "isotropic"
     scoring: str = "scorer-then-gp-ei"  # pool ranked by the learned scorer while the history is short, then
     #                                 by "gp-ei" (a GP on this history); alternatives: "scorer", "gp-ei",
     #                                 "elbo-ratio" (the CVAE's likelihood ratio), "none" (one decoded sample)
@@ -451,11 +527,15 @@ class GenerativeHPO:
         self.search_space_id = search_space_id
         self.rng = np.random.default_rng(seed)
         self.torch_gen = torch.Generator().manual_seed(int(self.rng.integers(2**62)))
+        if self.suggest_cfg.gp_kernel not in GP_KERNELS:
+            raise ValueError(f"gp_kernel must be one of {', '.join(GP_KERNELS)}, got {self.suggest_cfg.gp_kernel!r}")
         self.model: GenerativeHPOModel | None = None
         self.optimizer: torch.optim.Optimizer | None = None
+        self.gp_prior: dict[str, Any] | None = None   # meta-learned GP kernel (checkpoints only)
         if self.checkpoint is not None:
-            model, _ = load_checkpoint(self.checkpoint, search_space_id)
+            model, payload = load_checkpoint(self.checkpoint, search_space_id)
             self._set_model(model)
+            self.gp_prior = payload.get("extra", {}).get("gp_prior")
 
     # ----------------------------------------------------------- model state
     def _set_model(self, model: GenerativeHPOModel) -> None:
@@ -540,23 +620,28 @@ class GenerativeHPO:
             out.append((elbos[0] - elbos[1]).cpu().numpy())
         return np.concatenate(out).astype(np.float64)
 
+    def gp_ei(self, X: np.ndarray, y: np.ndarray, candidates: np.ndarray) -> np.ndarray:
+        """Log EI under a GP on this history, with the meta-learned kernel when there is one, (m,)."""
+        prior = self.gp_prior if self.suggest_cfg.gp_kernel == "meta-ard" else None
+        return gp_expected_improvement(X, y, candidates, prior=prior)
+
     def acquisition(self, X: np.ndarray, y: np.ndarray, candidates: np.ndarray) -> np.ndarray:
         """The suggestion rule's score of each candidate (higher is better), (m,)."""
         if self.suggest_cfg.scoring == "elbo-ratio":
             return self.elbo_ratio(X, y, candidates)
         if self.suggest_cfg.scoring == "gp-ei":
-            return gp_expected_improvement(X, y, candidates)
+            return self.gp_ei(X, y, candidates)
         if self.suggest_cfg.scoring == "scorer-then-gp-ei":
             if len(X) < self.suggest_cfg.switch_after:
                 return self.score(X, y, candidates)
-            return gp_expected_improvement(X, y, candidates)
+            return self.gp_ei(X, y, candidates)
         return self.score(X, y, candidates)
 
     def candidate_pool(self, X: np.ndarray, y: np.ndarray) -> np.ndarray:
         """Decoded, uniform and local candidates, (m, d) inside [0, 1]."""
         cfg, d = self.suggest_cfg, X.shape[1]
         parts = [self.generate(X, y, cfg.n_generated)]
-        if cfg.n_uniform:
+        if cfg.n_uniform and len(X) >= cfg.uniform_after:
             parts.append(self.rng.random((cfg.n_uniform, d)))
         if cfg.n_local and len(X) >= cfg.local_after:
             top = np.argsort(-y.reshape(-1), kind="stable")[: max(1, min(3, len(y)))]

@@ -3,7 +3,7 @@ import pytest
 import torch
 
 from methods.generative_hpo import (CheckpointError, GenerativeHPO, GenerativeHPOConfig, GenerativeHPOModel,
-                                    history_tensor, load_checkpoint, normalize_history_y, reparameterize,
+                                    fit_gp_prior, gp_expected_improvement, history_tensor, load_checkpoint, normalize_history_y, reparameterize,
                                     sample_episodes, save_checkpoint)
 
 FAST = {"online_steps": 3, "batch_size": 8, "n_generated": 32, "n_uniform": 16, "n_local": 16}
@@ -191,3 +191,34 @@ def test_unavailable_cuda_is_a_clear_error(monkeypatch):
     with pytest.raises(ValueError, match="CUDA is not available; use --device cpu"):
         GenerativeHPO(device="cuda")
     assert GenerativeHPO(device="auto").device.type == "cpu"
+
+
+def _relevant_first_dim_task(seed, n=120, d=4):
+    """y depends on dimension 0 only: a sharp peak at a task-specific point."""
+    rng = np.random.default_rng(seed)
+    X = rng.random((n, d))
+    return X, -np.abs(X[:, :1] - rng.uniform(0.3, 0.7)) * 5
+
+
+def test_meta_learned_gp_prior_finds_the_relevant_dimension():
+    tasks = {str(k): _relevant_first_dim_task(k) for k in range(4)}
+    prior = fit_gp_prior(tasks, max_points=80, steps=80)
+    ell = np.exp(prior["log_lengthscales"])
+    assert prior["n_datasets"] == 4 and ell.shape == (4,)
+    assert ell[0] < 0.5 * ell[1:].min()     # the irrelevant dimensions get long lengthscales
+    with pytest.raises(ValueError, match="no dataset"):
+        fit_gp_prior({"flat": (np.random.rand(20, 4), np.ones((20, 1)))})
+
+
+def test_gp_ei_with_the_meta_learned_kernel_ranks_along_the_relevant_dimension():
+    X, y = _relevant_first_dim_task(7, n=12)
+    prior = {"log_lengthscales": [np.log(0.1)] + [np.log(10.0)] * 3, "log_noise": np.log(1e-3)}
+    best = X[np.argmax(y), 0]
+    rng = np.random.default_rng(0)
+    near, far = rng.random((200, 4)), rng.random((200, 4))
+    near[:, 0], far[:, 0] = best, np.where(best > 0.5, 0.0, 1.0)
+    ei = gp_expected_improvement(X, y.ravel(), np.vstack([near, far]), prior=prior)
+    # under the ARD kernel only dimension 0 matters: every point at the best x_0 beats every far one
+    assert ei[:200].min() > ei[200:].max()
+    with pytest.raises(ValueError, match="GP prior is for 4 dimensions, the history has 3"):
+        gp_expected_improvement(X[:, :3], y.ravel(), near[:, :3], prior=prior)

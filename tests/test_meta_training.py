@@ -29,6 +29,9 @@ def test_meta_train_script_writes_a_loadable_checkpoint(tiny_hpob, tmp_path, cap
     assert payload["d"] == 3 and payload["search_space_id"] == "100"
     assert payload["extra"]["train_datasets"] == ["1", "2", "3"]
     assert payload["extra"]["validation_datasets"] == ["4"]
+    prior = payload["extra"]["gp_prior"]
+    assert len(prior["log_lengthscales"]) == 3 and np.isfinite(prior["log_lengthscales"]).all()
+    assert prior["n_datasets"] == 3
     model, _ = load_checkpoint(out / "100.pt", "100", 3)
     assert (out / "100-loss.png").stat().st_size > 5_000
     assert "best validation loss" in capsys.readouterr().out
