@@ -1,0 +1,138 @@
+"""Design selection by cross-validation over a space's meta-train datasets.
+
+Four meta-validation datasets per space are too few to choose GEN-VAE's
+suggestion rule on, and the meta-test datasets must not be used for it. So the
+meta-train datasets are split into ``n_folds`` folds; fold k is an HPO-B-layout
+folder whose meta-test datasets are the k-th fold, whose meta-train datasets
+are the others and whose meta-validation datasets are the source's. Each fold
+gets its own initial designs and surrogates (as in :mod:`hpogen.splitview`)
+and its own meta-trained checkpoint; every design variant and the peers then
+run on every held-out dataset, and the runs of all folds are compared at once.
+
+    fold dir:   <folds>/<space>-f<k>/{hpob-data, saved-surrogates, checkpoints}
+    results:    <out>/<space>-f<k>/<variant>/<METHOD>.json
+    table:      <out>/crossval.md
+"""
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import numpy as np
+import orjson
+
+from hpogen.compare import align_results, curve_stats, summary_table
+from hpogen.errors import UserError
+from hpogen.results import atomic_write_bytes, load_results
+
+# name -> GEN-VAE suggest options; the design candidates compared when choosing the default rule
+DESIGN_VARIANTS: dict[str, dict] = {
+    "previous rule (scorer to 15, isotropic GP, no local)": {
+        "switch_after": 15, "n_local": 0, "gp_kernel": "isotropic"},
+    "meta-learned ARD kernel, scorer to 15, no local": {"switch_after": 15, "n_local": 0},
+    "ARD, scorer to 15, local": {"switch_after": 15},
+    "ARD, scorer to 10, no local": {"n_local": 0},
+    "isotropic, scorer to 10, local": {"gp_kernel": "isotropic"},
+    "GP-EI from the start, ARD, local": {"scoring": "gp-ei"},
+    "ARD, scorer to 10, local (default)": {},
+}
+PEERS = ("RS", "TPE")
+
+
+def fold_datasets(names: list[str], n_folds: int, k: int) -> list[str]:
+    """The held-out datasets of fold k: every n_folds-th of the sorted names, from the k-th."""
+    return [n for i, n in enumerate(sorted(names)) if i % n_folds == k]
+
+
+def build_fold(data_dir: str | Path, space: str, k: int, n_folds: int, out_root: str | Path,
+               seed: int = 0, quick_surrogates: bool = False, progress: bool = False) -> tuple[Path, Path]:
+    """Write (once) fold k of ``space``; returns its ``(hpob-data, saved-surrogates)``."""
+    from hpogen.surrogates import train_all
+
+    root = Path(out_root) / f"{space}-f{k}"
+    data, surr = root / "hpob-data", root / "saved-surrogates"
+    if (root / "DONE").is_file():
+        return data, surr
+    data_dir = Path(data_dir)
+    all_train = orjson.loads((data_dir / "meta-train-dataset.json").read_bytes())
+    if space not in all_train:
+        raise UserError(f"unknown search space {space!r} in {data_dir}; valid: {', '.join(sorted(all_train))}")
+    train = all_train[space]
+    if len(train) < n_folds + 1:
+        raise UserError(f"space {space} has {len(train)} meta-train datasets, too few for {n_folds} folds; "
+                        "use fewer --folds")
+    validation = orjson.loads((data_dir / "meta-validation-dataset.json").read_bytes())[space]
+    held = fold_datasets(list(train), n_folds, k)
+    data.mkdir(parents=True, exist_ok=True)
+    atomic_write_bytes(data / "meta-train-dataset.json",
+                       orjson.dumps({space: {n: train[n] for n in sorted(train) if n not in held}}))
+    atomic_write_bytes(data / "meta-validation-dataset.json", orjson.dumps({space: validation}))
+    atomic_write_bytes(data / "meta-test-dataset.json", orjson.dumps({space: {n: train[n] for n in held}}))
+    inits = {}
+    for name in held:
+        key = f"{seed}|{space}|{name}".encode()
+        rng = np.random.default_rng(int.from_bytes(hashlib.sha256(key).digest()[:8], "little"))
+        n = len(train[name]["y"])
+        inits[name] = {f"test{j}": sorted(int(i) for i in rng.choice(n, 5, replace=False)) for j in range(5)}
+    atomic_write_bytes(data / "bo-initializations.json", orjson.dumps({space: inits}))
+    train_all(data, surr, seed=seed, progress=progress, quick=quick_surrogates)
+    (root / "DONE").write_text(f"fold {k} of {n_folds} of space {space} of {data_dir}\n")
+    return data, surr
+
+
+def run_crossval(data_dir: str | Path, spaces: list[str], out_dir: str | Path, n_folds: int = 3,
+                 variants: list[str] | None = None, trials: int = 50, jobs: int = 1, meta_cfg=None,
+                 quick_surrogates: bool = False, progress: bool = True, folds_dir: str | Path | None = None) -> str:
+    """Build the folds, meta-train each, run every variant and the peers; return the markdown table.
+
+    Folds (data, surrogates, checkpoints) go to ``folds_dir`` (default ``out_dir/folds``).
+    Everything is cached on disk: an interrupted call resumes where it stopped.
+    """
+    from hpogen.meta_training import meta_train_space
+    from hpogen.runner import SweepConfig, get_handler, plan_runs, run_sweep
+
+    out_dir = Path(out_dir)
+    folds_dir = Path(folds_dir) if folds_dir is not None else out_dir / "folds"
+    names = variants or list(DESIGN_VARIANTS)
+    merged: dict[str, dict] = {m: {} for m in (*PEERS, *names)}
+    for space in spaces:
+        for k in range(n_folds):
+            data, surr = build_fold(data_dir, space, k, n_folds, folds_dir, quick_surrogates=quick_surrogates,
+                                    progress=False)
+            ckpt_dir = data.parent / "checkpoints"
+            if not (ckpt_dir / f"{space}.pt").is_file():
+                meta_train_space(data, space, ckpt_dir, cfg=meta_cfg, progress=progress)
+            handler = get_handler(str(data), "v3-test", str(surr))
+            fold_out = out_dir / f"{space}-f{k}"
+            jobs_list = [(m, m, {}) for m in PEERS] + [(n, "GEN-VAE", {"suggest": DESIGN_VARIANTS[n]}) for n in names]
+            for label, method, options in jobs_list:
+                cfg = SweepConfig(str(data), str(surr), trials=trials, checkpoint_dir=str(ckpt_dir),
+                                  method_options={method: options})
+                target = fold_out / _slug(label)
+                run_sweep(cfg, plan_runs(handler, [method], [space]), target, jobs=jobs, progress=progress)
+                for sp, datasets in load_results(target / f"{method}.json").items():
+                    merged[label].setdefault(sp, {}).update(datasets)
+    comparisons = {label: align_results({**{m: merged[m] for m in PEERS}, "GEN-VAE": merged[label]})
+                   for label in names}
+    points = [t for t in (10, 25, 50) if t <= trials] or [trials]
+    lines = [f"Design selection by {n_folds}-fold cross-validation over the meta-train datasets of "
+             f"{', '.join(spaces)}: each variant of GEN-VAE against {' and '.join(PEERS)} on the held-out "
+             f"datasets ({len(next(iter(comparisons.values())).runs)} runs; ranks among the three methods).", "",
+             "| GEN-VAE variant | " + " | ".join([f"regret@{t}" for t in points] + [f"rank@{t}" for t in points])
+             + " |", "| --- " * (2 * len(points) + 1) + "|"]
+    for label, comparison in comparisons.items():
+        i = comparison.methods.index("GEN-VAE")
+        stats = curve_stats(comparison)
+        regret, rank = stats.regret_mean[i], stats.rank_mean[i]
+        cells = [f"{regret[t]:.4f}" for t in points] + [f"{rank[t]:.2f}" for t in points]
+        lines.append(f"| {label} | " + " | ".join(cells) + " |")
+    peers = align_results({m: merged[m] for m in PEERS})
+    lines += ["", "The peers on the same runs:", "", summary_table(peers, trials=points)]
+    text = "\n".join(lines) + "\n"
+    out_dir.mkdir(parents=True, exist_ok=True)
+    atomic_write_bytes(out_dir / "crossval.md", text.encode())
+    return text
+
+
+def _slug(name: str) -> str:
+    return "".join(c if c.isalnum() else "-" for c in name).strip("-").replace("--", "-")

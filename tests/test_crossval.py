@@ -1,0 +1,58 @@
+import orjson
+import pytest
+
+import crossval
+from hpogen.crossval import DESIGN_VARIANTS, build_fold, fold_datasets, run_crossval
+from hpogen.errors import UserError
+from hpogen.meta_training import MetaTrainConfig
+from hpogen.results import load_results
+
+TINY_META = MetaTrainConfig(steps=4, batch_size=4, max_history=12, val_every=2)
+
+
+def test_folds_partition_the_meta_train_datasets():
+    names = [f"d{i}" for i in range(8)]
+    folds = [fold_datasets(names, 3, k) for k in range(3)]
+    assert sorted(sum(folds, [])) == sorted(names)
+    assert all(set(a).isdisjoint(b) for i, a in enumerate(folds) for b in folds[i + 1:])
+
+
+def test_fold_holds_out_train_datasets_only(tiny_hpob, tmp_path):
+    data_dir, _ = tiny_hpob
+    data, surr = build_fold(data_dir, "200", 0, 2, tmp_path / "folds", quick_surrogates=True)
+    test = orjson.loads((data / "meta-test-dataset.json").read_bytes())["200"]
+    train = orjson.loads((data / "meta-train-dataset.json").read_bytes())["200"]
+    validation = orjson.loads((data / "meta-validation-dataset.json").read_bytes())["200"]
+    assert sorted(test) == ["1", "3"] and sorted(train) == ["2"] and sorted(validation) == ["4"]
+    inits = orjson.loads((data / "bo-initializations.json").read_bytes())["200"]
+    assert sorted(inits) == ["1", "3"] and sorted(inits["1"]) == [f"test{j}" for j in range(5)]
+    assert (surr / "surrogate-200-1.json").is_file() and (surr / "surrogate-200-3.json").is_file()
+    with pytest.raises(UserError, match="unknown search space '999'"):
+        build_fold(data_dir, "999", 0, 2, tmp_path / "other")
+    with pytest.raises(UserError, match="too few for 3 folds"):
+        build_fold(data_dir, "200", 0, 3, tmp_path / "other")
+
+
+def test_crossval_runs_variants_and_peers_on_held_out_datasets(tiny_hpob, tmp_path):
+    data_dir, _ = tiny_hpob
+    variants = ["ARD, scorer to 10, local (default)"]
+    text = run_crossval(data_dir, ["200"], tmp_path / "cv", n_folds=2, variants=variants, trials=3,
+                        meta_cfg=TINY_META, quick_surrogates=True, progress=False)
+    assert (tmp_path / "cv" / "crossval.md").read_text() == text
+    assert "| ARD, scorer to 10, local (default) |" in text and "| TPE |" in text and "15 runs" in text
+    assert "rank@3" in text
+    for k, held in ((0, ["1", "3"]), (1, ["2"])):
+        assert (tmp_path / "cv" / "folds" / f"200-f{k}" / "checkpoints" / "200.pt").is_file()
+        curves = load_results(tmp_path / "cv" / f"200-f{k}" / "ARD-scorer-to-10-local-default" / "GEN-VAE.json")
+        assert sorted(curves["200"]) == held and len(curves["200"][held[0]]["test0"]) == 4
+    # a rerun resumes from disk: same table
+    assert run_crossval(data_dir, ["200"], tmp_path / "cv", n_folds=2, variants=variants, trials=3,
+                        meta_cfg=TINY_META, quick_surrogates=True, progress=False) == text
+
+
+def test_crossval_script_refuses_bad_arguments(tiny_hpob, capsys):
+    assert crossval.main(["--data-dir", str(tiny_hpob[0]), "--variants", "magic"]) == 2
+    assert "unknown variant 'magic'" in capsys.readouterr().err
+    assert crossval.main(["--data-dir", str(tiny_hpob[0]), "--folds", "1"]) == 2
+    assert "--folds must be at least 2" in capsys.readouterr().err
+    assert set(DESIGN_VARIANTS) >= {"ARD, scorer to 10, local (default)"}
