@@ -43,7 +43,7 @@ def run_benchmark(args: Namespace):
     spaces = sorted({r.space for r in runs})
     comparison = load_comparison([out_dir / f"{m}.json" for m in args.methods], spaces=spaces)
     suffix = "" if args.protocol == "continuous" else "/discrete"
-    plot_dir = Path(args.plot_dir) if args.plot_dir else REPO_ROOT / "plots" / f"{name}{suffix}"
+    plot_dir = Path(f"{args.plot_dir}{suffix}") if args.plot_dir else REPO_ROOT / "plots" / f"{name}{suffix}"
     title = f"{name} benchmark, {args.protocol} protocol"
     report = write_report(comparison, plot_dir, cd_trial=args.cd_trial, title=title)
     print(Path(plot_dir / "summary.md").read_text())
