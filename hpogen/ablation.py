@@ -22,7 +22,7 @@ VARIANTS: dict[str, tuple[bool, dict]] = {
     "meta, learned-scorer pool": (True, {"scoring": "scorer"}),
     "meta, ELBO-ratio pool": (True, {"scoring": "elbo-ratio"}),
     "meta, GP-EI pool": (True, {"scoring": "gp-ei"}),
-    "meta, default but isotropic GP kernel": (True, {"gp_kernel": "isotropic"}),
+    "meta, default but meta-learned ARD GP kernel": (True, {"gp_kernel": "meta-ard"}),
     "meta, default but no local candidates": (True, {"n_local": 0}),
     "meta, scorer then GP-EI pool (default)": (True, {}),
     "no generator: uniform + local pool, GP-EI": (True, {"n_generated": 0, "n_uniform": 512, "scoring": "gp-ei"}),

@@ -27,14 +27,13 @@ from hpogen.results import atomic_write_bytes, load_results
 
 # name -> GEN-VAE suggest options; the design candidates compared when choosing the default rule
 DESIGN_VARIANTS: dict[str, dict] = {
-    "previous rule (scorer to 15, isotropic GP, no local)": {
-        "switch_after": 15, "n_local": 0, "gp_kernel": "isotropic"},
-    "meta-learned ARD kernel, scorer to 15, no local": {"switch_after": 15, "n_local": 0},
-    "ARD, scorer to 15, local": {"switch_after": 15},
-    "ARD, scorer to 10, no local": {"n_local": 0},
-    "isotropic, scorer to 10, local": {"gp_kernel": "isotropic"},
-    "GP-EI from the start, ARD, local": {"scoring": "gp-ei"},
-    "ARD, scorer to 10, local (default)": {},
+    "previous rule (scorer to 15, isotropic GP, no local)": {"switch_after": 15, "n_local": 0},
+    "meta-learned ARD kernel, scorer to 15, no local": {"switch_after": 15, "n_local": 0, "gp_kernel": "meta-ard"},
+    "ARD, scorer to 15, local": {"switch_after": 15, "gp_kernel": "meta-ard"},
+    "ARD, scorer to 10, no local": {"n_local": 0, "gp_kernel": "meta-ard"},
+    "ARD, scorer to 10, local": {"gp_kernel": "meta-ard"},
+    "GP-EI from the start, ARD, local": {"scoring": "gp-ei", "gp_kernel": "meta-ard"},
+    "isotropic, scorer to 10, local (default)": {},
 }
 PEERS = ("RS", "TPE")
 

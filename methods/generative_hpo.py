@@ -21,13 +21,12 @@ Suggestion rule: decode a pool of candidates under improved = 1 with z drawn
 from the prior N(0, I), add as many uniform random candidates and, once the
 history has 10 points, Gaussian perturbations of its best points; rank the
 pool with the learned scorer while the history is short (< 10 points), then
-by expected improvement under a small GP fitted to this run's history, whose
-per-dimension lengthscales are meta-learned on the meta-training datasets and
-stored in the checkpoint; return the best. Pool sizes, the switch point and
-the kernel were chosen on meta-validation data (see the README). The discrete
-protocol applies the same rule to the pending set: each pool candidate is
-replaced by its nearest row of X_pen, and the best-scored of those rows is
-returned.
+by expected improvement under a small GP fitted to this run's history, and
+return the best. Pool sizes, the switch point and the kernel were chosen on
+meta-validation data and by cross-validation over the meta-train datasets
+(see the README). The discrete protocol applies the same rule to the pending
+set: each pool candidate is replaced by its nearest row of X_pen, and the
+best-scored of those rows is returned.
 """
 from __future__ import annotations
 
@@ -485,8 +484,9 @@ class SuggestConfig:
     local_after: int = 10           # add local candidates only once the history has this many points
     switch_after: int = 10          # "scorer-then-gp-ei": the learned scorer below this history size
     temperature: float = 1.0        # prior std multiplier for z
-    gp_kernel: str = "meta-ard"     # GP-EI kernel: "meta-ard" (per-dimension lengthscales meta-learned on the
-    #                                 meta-training datasets, stored in the checkpoint) or "isotropic"
+    gp_kernel: str = "isotropic"    # GP-EI kernel: "isotropic" (lengthscale by marginal likelihood) or "meta-ard"
+    #                                 (per-dimension lengthscales meta-learned on the meta-training datasets,
+    #                                 stored in the checkpoint; no better on meta-validation data, see README)
     scoring: str = "scorer-then-gp-ei"  # pool ranked by the learned scorer while the history is short, then
     #                                 by "gp-ei" (a GP on this history); alternatives: "scorer", "gp-ei",
     #                                 "elbo-ratio" (the CVAE's likelihood ratio), "none" (one decoded sample)
