@@ -43,7 +43,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--jobs", type=int, default=1, help="local worker processes")
     p.add_argument("--ray", nargs="?", const="", default=None, metavar="ADDRESS", help="run on Ray")
     p.add_argument("--out", help="results folder (default: results/<benchmark>)")
-    p.add_argument("--plot-dir", help="comparison folder (default: plots/<benchmark>; discrete protocol: its discrete/ subfolder)")
+    p.add_argument("--plot-dir",
+                   help="comparison folder (default: plots/<benchmark>; discrete protocol: its discrete/ subfolder)")
     p.add_argument("--cd-trial", type=int, help="trial of the critical-difference diagram (default: 50)")
     p.add_argument("--quiet", action="store_true")
     return p

@@ -3,8 +3,8 @@ import pytest
 import torch
 
 from methods.generative_hpo import (CheckpointError, GenerativeHPO, GenerativeHPOConfig, GenerativeHPOModel,
-                                    fit_gp_prior, gp_expected_improvement, history_tensor, load_checkpoint, normalize_history_y, reparameterize,
-                                    sample_episodes, save_checkpoint)
+                                    fit_gp_prior, gp_expected_improvement, history_tensor, load_checkpoint,
+                                    normalize_history_y, reparameterize, sample_episodes, save_checkpoint)
 
 FAST = {"online_steps": 3, "batch_size": 8, "n_generated": 32, "n_uniform": 16, "n_local": 16}
 
