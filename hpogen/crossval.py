@@ -126,7 +126,8 @@ def run_crossval(data_dir: str | Path, spaces: list[str], out_dir: str | Path, n
         cells = [f"{regret[t]:.4f}" for t in points] + [f"{rank[t]:.2f}" for t in points]
         lines.append(f"| {label} | " + " | ".join(cells) + " |")
     peers = align_results({m: merged[m] for m in PEERS})
-    lines += ["", "The peers on the same runs:", "", summary_table(peers, trials=points)]
+    lines += ["", "The peers on the same runs (their ranks here are between the two of them):", "",
+              summary_table(peers, trials=points)]
     text = "\n".join(lines) + "\n"
     out_dir.mkdir(parents=True, exist_ok=True)
     atomic_write_bytes(out_dir / "crossval.md", text.encode())
