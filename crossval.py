@@ -18,7 +18,7 @@ import sys
 from hpogen.crossval import DESIGN_VARIANTS, run_crossval
 from hpogen.errors import UserError, cli_main
 from hpogen.meta_training import MetaTrainConfig
-from hpogen.runner import REPO_ROOT, resolve_benchmark
+from hpogen.runner import REPO_ROOT, get_handler, resolve_benchmark
 
 
 @cli_main
@@ -42,8 +42,6 @@ def main(argv=None) -> None:
     if args.steps < 1:
         raise UserError(f"--steps must be positive, got {args.steps}")
     bench = resolve_benchmark(args.data_dir, None)
-    from hpogen.runner import get_handler
-
     spaces = args.search_spaces or get_handler(str(bench.data_dir), "v3-test",
                                                str(bench.surrogates_dir)).get_search_spaces()
     out = args.out or REPO_ROOT / "results" / f"{bench.name}-crossval"

@@ -15,15 +15,15 @@ run on every held-out dataset, and the runs of all folds are compared at once.
 """
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 
-import numpy as np
 import orjson
 
+from hpogen.ablation import slug
 from hpogen.compare import align_results, curve_stats, summary_table
 from hpogen.errors import UserError
-from hpogen.results import atomic_write_bytes, load_results
+from hpogen.results import atomic_write_bytes
+from hpogen.splitview import initial_designs
 
 # name -> GEN-VAE suggest options; the design candidates compared when choosing the default rule
 DESIGN_VARIANTS: dict[str, dict] = {
@@ -46,6 +46,7 @@ def fold_datasets(names: list[str], n_folds: int, k: int) -> list[str]:
 def build_fold(data_dir: str | Path, space: str, k: int, n_folds: int, out_root: str | Path,
                seed: int = 0, quick_surrogates: bool = False, progress: bool = False) -> tuple[Path, Path]:
     """Write (once) fold k of ``space``; returns its ``(hpob-data, saved-surrogates)``."""
+    from hpogen.runner import get_handler
     from hpogen.surrogates import train_all
 
     root = Path(out_root) / f"{space}-f{k}"
@@ -53,26 +54,23 @@ def build_fold(data_dir: str | Path, space: str, k: int, n_folds: int, out_root:
     if (root / "DONE").is_file():
         return data, surr
     data_dir = Path(data_dir)
-    all_train = orjson.loads((data_dir / "meta-train-dataset.json").read_bytes())
-    if space not in all_train:
-        raise UserError(f"unknown search space {space!r} in {data_dir}; valid: {', '.join(sorted(all_train))}")
-    train = all_train[space]
+    # the handler loads one space at a time (from its .npz cache), not the whole JSON files
+    handler = get_handler(str(data_dir), "v3", str(data_dir.parent / "saved-surrogates"))
+    train = handler.get_meta_split("train", space)
     if len(train) < n_folds + 1:
         raise UserError(f"space {space} has {len(train)} meta-train datasets, too few for {n_folds} folds; "
                         "use fewer --folds")
-    validation = orjson.loads((data_dir / "meta-validation-dataset.json").read_bytes())[space]
+    validation = handler.get_meta_split("validation", space)
     held = fold_datasets(list(train), n_folds, k)
+
+    def records(split, names):
+        return orjson.dumps({space: {n: {"X": split[n][0].tolist(), "y": split[n][1].tolist()} for n in names}})
+
     data.mkdir(parents=True, exist_ok=True)
-    atomic_write_bytes(data / "meta-train-dataset.json",
-                       orjson.dumps({space: {n: train[n] for n in sorted(train) if n not in held}}))
-    atomic_write_bytes(data / "meta-validation-dataset.json", orjson.dumps({space: validation}))
-    atomic_write_bytes(data / "meta-test-dataset.json", orjson.dumps({space: {n: train[n] for n in held}}))
-    inits = {}
-    for name in held:
-        key = f"{seed}|{space}|{name}".encode()
-        rng = np.random.default_rng(int.from_bytes(hashlib.sha256(key).digest()[:8], "little"))
-        n = len(train[name]["y"])
-        inits[name] = {f"test{j}": sorted(int(i) for i in rng.choice(n, 5, replace=False)) for j in range(5)}
+    atomic_write_bytes(data / "meta-train-dataset.json", records(train, [n for n in sorted(train) if n not in held]))
+    atomic_write_bytes(data / "meta-test-dataset.json", records(train, held))
+    atomic_write_bytes(data / "meta-validation-dataset.json", records(validation, list(validation)))
+    inits = initial_designs({name: len(train[name][1]) for name in held}, space, seed)
     atomic_write_bytes(data / "bo-initializations.json", orjson.dumps({space: inits}))
     train_all(data, surr, seed=seed, progress=progress, quick=quick_surrogates)
     (root / "DONE").write_text(f"fold {k} of {n_folds} of space {space} of {data_dir}\n")
@@ -107,9 +105,9 @@ def run_crossval(data_dir: str | Path, spaces: list[str], out_dir: str | Path, n
             for label, method, options in jobs_list:
                 cfg = SweepConfig(str(data), str(surr), trials=trials, checkpoint_dir=str(ckpt_dir),
                                   method_options={method: options})
-                target = fold_out / _slug(label)
-                run_sweep(cfg, plan_runs(handler, [method], [space]), target, jobs=jobs, progress=progress)
-                for sp, datasets in load_results(target / f"{method}.json").items():
+                target = fold_out / slug(label)
+                done = run_sweep(cfg, plan_runs(handler, [method], [space]), target, jobs=jobs, progress=progress)
+                for sp, datasets in done[method].items():
                     merged[label].setdefault(sp, {}).update(datasets)
     comparisons = {label: align_results({**{m: merged[m] for m in PEERS}, "GEN-VAE": merged[label]})
                    for label in names}
@@ -133,6 +131,3 @@ def run_crossval(data_dir: str | Path, spaces: list[str], out_dir: str | Path, n
     atomic_write_bytes(out_dir / "crossval.md", text.encode())
     return text
 
-
-def _slug(name: str) -> str:
-    return "".join(c if c.isalnum() else "-" for c in name).strip("-").replace("--", "-")

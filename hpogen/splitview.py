@@ -22,6 +22,23 @@ from hpogen.results import atomic_write_bytes
 VIEWS_ROOT = Path(__file__).resolve().parents[1] / "build" / "views"
 
 
+def initial_designs(sizes: dict[str, int], space: str, seed: int = 0) -> dict[str, dict[str, list[int]]]:
+    """HPO-B-style initial designs: per dataset, seeds test0..test4 of 5 row indices each.
+
+    Args:
+        sizes: ``{dataset: number of rows}``.
+
+    Returns:
+        ``{dataset: {"test0": [5 sorted indices], ...}}``, fixed by (seed, space, dataset).
+    """
+    out = {}
+    for dataset, n in sizes.items():
+        key = f"{seed}|{space}|{dataset}".encode()
+        rng = np.random.default_rng(int.from_bytes(hashlib.sha256(key).digest()[:8], "little"))
+        out[dataset] = {f"test{k}": sorted(int(i) for i in rng.choice(n, 5, replace=False)) for k in range(5)}
+    return out
+
+
 def build_validation_view(data_dir: str | Path, out_root: str | Path | None = None, seed: int = 0,
                           progress: bool = True, quick_surrogates: bool = False) -> tuple[Path, Path]:
     """Write (once) and return ``(hpob-data, saved-surrogates)`` of the validation view of ``data_dir``.
@@ -47,14 +64,8 @@ def build_validation_view(data_dir: str | Path, out_root: str | Path | None = No
                           else "meta-train-dataset-augmented.json")
         if src.is_file():
             shutil.copyfile(src, view_data / name)
-    inits: dict = {}
-    for space, datasets in validation.items():
-        for dataset, record in datasets.items():
-            key = f"{seed}|{space}|{dataset}".encode()
-            rng = np.random.default_rng(int.from_bytes(hashlib.sha256(key).digest()[:8], "little"))
-            n = len(record["y"])
-            inits.setdefault(space, {})[dataset] = {
-                f"test{k}": sorted(int(i) for i in rng.choice(n, 5, replace=False)) for k in range(5)}
+    inits = {space: initial_designs({name: len(record["y"]) for name, record in datasets.items()}, space, seed)
+             for space, datasets in validation.items()}
     atomic_write_bytes(view_data / "bo-initializations.json", orjson.dumps(inits))
     train_all(view_data, view_surr, seed=seed, progress=progress, quick=quick_surrogates)
     (root / "DONE").write_text(f"validation view of {data_dir} (sha256 {digest})\n")
