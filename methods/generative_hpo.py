@@ -373,12 +373,9 @@ def gp_expected_improvement(X: np.ndarray, y: np.ndarray, candidates: np.ndarray
     else:
         grid = [ell * np.sqrt(X.shape[1]) for ell in lengthscales]
 
-    def matern(a, b, ell):
-        return _matern52(a, b, ell)
-
     best = None
     for ell in grid:
-        K = matern(X, X, ell) + noise * np.eye(len(X))
+        K = _matern52(X, X, ell) + noise * np.eye(len(X))
         try:
             L = np.linalg.cholesky(K)
         except np.linalg.LinAlgError:
@@ -390,7 +387,7 @@ def gp_expected_improvement(X: np.ndarray, y: np.ndarray, candidates: np.ndarray
     if best is None:
         return np.zeros(len(candidates))
     _, ell, L, alpha = best
-    k_star = matern(np.asarray(candidates, np.float64), X, ell)          # (m, n)
+    k_star = _matern52(np.asarray(candidates, np.float64), X, ell)          # (m, n)
     mean = k_star @ alpha
     v = np.linalg.solve(L, k_star.T)
     sigma = np.sqrt(np.maximum(1.0 - (v ** 2).sum(0), 1e-12))
@@ -478,7 +475,6 @@ class SuggestConfig:
     n_targets: int = 4              # targets per episode on the history
     n_generated: int = 256          # candidates decoded under improved = 1, z ~ N(0, I)
     n_uniform: int = 256            # uniform random candidates (exploration beyond the generator's support)
-    uniform_after: int = 0          # add uniform candidates only once the history has this many points
     n_local: int = 128              # Gaussian perturbations of the best observations (refinement)
     local_scale: float = 0.05       # std of the local perturbations
     local_after: int = 10           # add local candidates only once the history has this many points
@@ -641,7 +637,7 @@ class GenerativeHPO:
         """Decoded, uniform and local candidates, (m, d) inside [0, 1]."""
         cfg, d = self.suggest_cfg, X.shape[1]
         parts = [self.generate(X, y, cfg.n_generated)]
-        if cfg.n_uniform and len(X) >= cfg.uniform_after:
+        if cfg.n_uniform:
             parts.append(self.rng.random((cfg.n_uniform, d)))
         if cfg.n_local and len(X) >= cfg.local_after:
             top = np.argsort(-y.reshape(-1), kind="stable")[: max(1, min(3, len(y)))]
