@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import math
 import os
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -40,7 +40,7 @@ import orjson
 from scipy import stats
 
 from hpogen.errors import UserError
-from hpogen.results import Results, load_results
+from hpogen.results import SOURCES_DIR, Results, load_results, load_sources
 
 Run = tuple[str, str, str]  # (space, dataset, seed)
 
@@ -74,7 +74,7 @@ def find_results_files(paths: Iterable[str | os.PathLike]) -> dict[str, Path]:
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
-            if path.name == TIMINGS_DIR:
+            if path.name in (TIMINGS_DIR, SOURCES_DIR):
                 continue
             files = sorted(p for p in path.glob("*.json") if p.is_file() and not p.name.startswith("."))
         elif path.exists():
@@ -137,6 +137,8 @@ class Comparison:
         lengths: per method, the values per run in its file before the cut (T = min).
         seconds: per method, the seconds per suggestion over the compared runs
             (first T - 1 suggestions), or None when it has no timings.
+        sources: per method, how many of those suggestions came from each source
+            (``{"decoded": 812, ...}``), or None when the method records none.
     """
 
     methods: list[str]
@@ -146,6 +148,7 @@ class Comparison:
     padded: dict[str, int] = field(default_factory=dict)
     lengths: dict[str, int] = field(default_factory=dict)
     seconds: dict[str, np.ndarray | None] = field(default_factory=dict)
+    sources: dict[str, dict[str, int] | None] = field(default_factory=dict)
 
     @property
     def n_trials(self) -> int:
@@ -177,13 +180,15 @@ def _natural_key(name: str) -> tuple:
 
 
 def align_results(results: Mapping[str, Results], spaces: Sequence[str] | None = None,
-                  timings: Mapping[str, Results | None] | None = None) -> Comparison:
+                  timings: Mapping[str, Results | None] | None = None,
+                  sources: Mapping[str, dict | None] | None = None) -> Comparison:
     """Align methods on the runs they all have; pad early stops, cut to the shortest file.
 
     Args:
         results: ``{method: results}``, in the order the methods are to be shown.
         spaces: keep only these search spaces (all when None).
         timings: ``{method: timings or None}`` (seconds per suggestion), optional.
+        sources: ``{method: sources or None}`` (source name per suggestion), optional.
 
     Returns:
         The Comparison; its ``missing`` lists the runs left out.
@@ -238,8 +243,15 @@ def align_results(results: Mapping[str, Results], spaces: Sequence[str] | None =
             s for space, dataset, seed in runs
             for s in data.get(space, {}).get(dataset, {}).get(seed, [])[:n_values - 1]]
         seconds[method] = np.asarray(values, dtype=float) if values else None
+    counts = {}
+    for method in methods:
+        data = (sources or {}).get(method)
+        names = [] if data is None else [
+            name for space, dataset, seed in runs
+            for name in data.get(space, {}).get(dataset, {}).get(seed, [])[:n_values - 1]]
+        counts[method] = dict(sorted(Counter(names).items())) if names else None
     return Comparison(methods=methods, runs=runs, incumbents=incumbents, missing=missing,
-                      padded=padded, lengths=lengths, seconds=seconds)
+                      padded=padded, lengths=lengths, seconds=seconds, sources=counts)
 
 
 def _run_key(run: Run) -> tuple:
@@ -272,7 +284,8 @@ def load_comparison(paths: Iterable[str | os.PathLike], methods: Sequence[str] |
         files = {m: files[m] for m in methods}
     results = {m: load_results(path) for m, path in files.items()}
     timings = {m: load_timings(timings_path(path)) for m, path in files.items()}
-    return align_results(results, spaces=spaces, timings=timings)
+    sources = {m: load_sources(path.parent / SOURCES_DIR / path.name) for m, path in files.items()}
+    return align_results(results, spaces=spaces, timings=timings, sources=sources)
 
 
 # ----------------------------------------------------------------------------
@@ -450,6 +463,27 @@ def summary_table(comparison: Comparison, trials: Sequence[int] = SUMMARY_TRIALS
     return "\n".join(lines)
 
 
+def sources_table(comparison: Comparison) -> str:
+    """Markdown table of where each method's suggestions came from (methods that record it).
+
+    One row per (method, source): the number of suggestions over the compared
+    runs and their share of that method's suggestions. Empty string when no
+    method records sources.
+    """
+    lines = []
+    for method in comparison.methods:
+        counts = comparison.sources.get(method)
+        if not counts:
+            continue
+        total = sum(counts.values())
+        for name, count in sorted(counts.items(), key=lambda item: (-item[1], item[0])):
+            lines.append(f"| {method} | {name} | {count} | {100.0 * count / total:.1f}% |")
+    if not lines:
+        return ""
+    return "\n".join(["| method | source of the suggestion | suggestions | share |", "| --- | --- | --- | --- |",
+                      *lines])
+
+
 def describe_missing(comparison: Comparison, limit: int | None = None) -> list[str]:
     """One line per method that lacks runs: which ones, grouped by space.
 
@@ -498,6 +532,10 @@ def summary_markdown(comparison: Comparison, cd: CriticalDifference | None = Non
                   + ", ".join(f"{m} {n}" for m, n in padded.items()) + "."]
     lines += ["", f"Missing runs (present for some methods, not all; left out): {len(comparison.missing)}"]
     lines += [f"- {line}" for line in describe_missing(comparison)]
+    attribution = sources_table(comparison)
+    if attribution:
+        lines += ["", "Where the suggestions came from (methods that record it), over the compared runs:", "",
+                  attribution]
     if cd is not None:
         lines += ["", f"Critical difference: {cd.describe()}"]
     if figures:

@@ -108,3 +108,38 @@ def set_run(results: Results, space: str, dataset: str, seed: str, curve: list[f
 
 def has_run(results: Results, space: str, dataset: str, seed: str) -> bool:
     return str(seed) in results.get(str(space), {}).get(str(dataset), {})
+
+
+# Where each suggestion came from (``<out>/sources/<METHOD>.json``), for methods
+# that say so: ``{space: {dataset: {seed: ["decoded", "uniform", ...]}}}``.
+SOURCES_DIR = "sources"
+
+
+def load_sources(path: str | os.PathLike) -> dict | None:
+    """Load a sources file, or None when there is none.
+
+    Raises:
+        UserError: the file exists but is corrupt or not nested like a results file of strings.
+    """
+    path = Path(path)
+    if not path.exists():
+        return None
+    try:
+        data = orjson.loads(path.read_bytes())
+    except orjson.JSONDecodeError as err:
+        raise UserError(f"sources file {path} is corrupt or truncated ({err}); move it aside or delete it") from None
+    ok = isinstance(data, dict) and all(
+        isinstance(datasets, dict) and all(
+            isinstance(seeds, dict) and all(
+                isinstance(values, list) and all(isinstance(v, str) for v in values) for values in seeds.values())
+            for seeds in datasets.values())
+        for datasets in data.values())
+    if not ok:
+        raise UserError(f"sources file {path} is not nested as {{space: {{dataset: {{seed: [source names]}}}}}}; "
+                        "move it aside or delete it")
+    return data
+
+
+def save_sources(path: str | os.PathLike, sources: dict) -> None:
+    """Atomically write a sources file (sorted keys)."""
+    atomic_write_bytes(path, orjson.dumps(sources, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS))
