@@ -18,7 +18,8 @@ from pathlib import Path
 from typing import Any, Callable, Iterable
 
 from hpogen.errors import UserError
-from hpogen.results import Results, has_run, load_results, save_results, set_run
+from hpogen.results import (SOURCES_DIR, Results, has_run, load_results, load_sources, save_results, save_sources,
+                            set_run)
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 MINI_ROOT = REPO_ROOT / "data" / "hpob-mini"
@@ -61,6 +62,7 @@ class RunResult:
     run: Run
     curve: list[float]
     seconds: list[float]
+    sources: list[str] | None = None   # where each suggestion came from, for methods that say so
 
 
 def derive_seed(method_seed: int, run: Run) -> int:
@@ -80,17 +82,26 @@ def limit_threads(n: int) -> None:
 
 
 class TimedMethod:
-    """Wraps a method and records the wall time of each suggestion."""
+    """Wraps a method and records the wall time and the source of each suggestion.
+
+    A method that sets ``last_source`` (a short string such as ``"decoded"`` or
+    ``"random-fallback"``) in ``observe_and_suggest`` has it recorded per
+    suggestion in ``sources``; for other methods ``sources`` stays None.
+    """
 
     def __init__(self, method: Any, name: str):
         self.method = method
         self.name = name
         self.seconds: list[float] = []
+        self.sources: list[str] | None = None
 
     def observe_and_suggest(self, X_obs, y_obs, X_pen=None):
         start = time.perf_counter()
         suggestion = self.method.observe_and_suggest(X_obs, y_obs, X_pen)
         self.seconds.append(time.perf_counter() - start)
+        source = getattr(self.method, "last_source", None)
+        if source is not None:
+            self.sources = (self.sources or []) + [str(source)]
         return suggestion
 
 
@@ -132,7 +143,7 @@ def execute_run(cfg: SweepConfig, run: Run) -> RunResult:
     timed = TimedMethod(method, run.method)
     evaluate = handler.evaluate_continuous if cfg.protocol == "continuous" else handler.evaluate
     curve = evaluate(timed, run.space, run.dataset, run.seed, cfg.trials)
-    return RunResult(run, curve, timed.seconds)
+    return RunResult(run, curve, timed.seconds, timed.sources)
 
 
 def plan_runs(handler, methods: Iterable[str], spaces: Iterable[str] | None = None,
@@ -183,6 +194,7 @@ class ResultStore:
         self.trials = trials
         self.results: dict[str, Results] = {}
         self.timings: dict[str, Results] = {}
+        self.sources: dict[str, dict] = {}
         for method in methods:
             results = load_results(self.results_path(method), missing_ok=True)
             for space, datasets in results.items():
@@ -195,12 +207,16 @@ class ResultStore:
                                 "to resume it, or choose another --out")
             self.results[method] = results
             self.timings[method] = load_results(self.timings_path(method), missing_ok=True)
+            self.sources[method] = load_sources(self.sources_path(method)) or {}
 
     def results_path(self, method: str) -> Path:
         return self.out_dir / f"{method}.json"
 
     def timings_path(self, method: str) -> Path:
         return self.out_dir / "timings" / f"{method}.json"
+
+    def sources_path(self, method: str) -> Path:
+        return self.out_dir / SOURCES_DIR / f"{method}.json"
 
     def done(self, run: Run) -> bool:
         return has_run(self.results[run.method], run.space, run.dataset, run.seed)
@@ -210,6 +226,9 @@ class ResultStore:
         # timings first: a kill between the two writes reruns this run, never loses its timings
         set_run(self.timings[run.method], run.space, run.dataset, run.seed, result.seconds or [0.0])
         save_results(self.timings_path(run.method), self.timings[run.method])
+        if result.sources is not None:
+            self.sources[run.method].setdefault(run.space, {}).setdefault(run.dataset, {})[run.seed] = result.sources
+            save_sources(self.sources_path(run.method), self.sources[run.method])
         set_run(self.results[run.method], run.space, run.dataset, run.seed, result.curve)
         save_results(self.results_path(run.method), self.results[run.method])
 
@@ -356,6 +375,11 @@ def resolve_benchmark(data_dir: str | Path | None = None, surrogates_dir: str | 
         return Benchmark("mini", data_dir, Path(surrogates_dir), ["mini-xgboost"],
                          REPO_ROOT / "results" / "mini", REPO_ROOT / "plots" / "mini",
                          MINI_CHECKPOINT_DIR if MINI_CHECKPOINT_DIR.is_dir() else None)
+    bundled = data_dir.resolve().parent
+    if bundled.parent == (REPO_ROOT / "data").resolve():     # another bundled benchmark, e.g. data/yahpo-rpart
+        checkpoints = REPO_ROOT / "checkpoints" / bundled.name
+        return Benchmark(bundled.name, data_dir, Path(surrogates_dir), None, REPO_ROOT / "results" / bundled.name,
+                         REPO_ROOT / "plots" / bundled.name, checkpoints if checkpoints.is_dir() else None)
     return Benchmark("custom", data_dir, Path(surrogates_dir), None, REPO_ROOT / "results",
                      REPO_ROOT / "plots", None)
 
