@@ -35,6 +35,7 @@ Example:
 """
 from __future__ import annotations
 
+import hashlib
 import math
 import numbers
 import signal
@@ -176,6 +177,7 @@ class Tuner:
         self.space = space
         self.method_name = method
         self.checkpoint = None if checkpoint is None else str(checkpoint)
+        self.checkpoint_sha256 = None if checkpoint is None else _sha256(checkpoint)
         self.seed = int(seed)
         self.direction = direction
         self.n_initial = int(n_initial)
@@ -312,7 +314,8 @@ class Tuner:
     # ---------------------------------------------------------------- study file
     def _header(self) -> dict[str, Any]:
         return {"format": STUDY_FORMAT, "space_id": self.space.space_id, "columns": list(self.space.columns),
-                "method": self.method_name, "checkpoint": self.checkpoint, "seed": self.seed,
+                "method": self.method_name, "checkpoint": self.checkpoint,
+                "checkpoint_sha256": self.checkpoint_sha256, "seed": self.seed,
                 "direction": self.direction, "n_initial": self.n_initial}
 
     def save(self) -> None:
@@ -332,7 +335,7 @@ class Tuner:
             raise UserError(f"study file {path} is corrupt or not a study; move it aside or delete it "
                             "to start a new study") from None
         for key, expected in self._header().items():
-            if data.get(key) != expected:
+            if key != "checkpoint" and data.get(key) != expected:  # the checkpoint's content counts, not its path
                 raise UserError(f"study file {path} was made with {key}={data.get(key)!r}, not {expected!r}; "
                                 "use the same settings to resume it or another path for a new study")
         for trial in trials:
@@ -345,6 +348,15 @@ class Tuner:
             if trial["source"] == "method":
                 X, y = self.history(trials[: trial["history"]])
                 self.method.observe_and_suggest(X, y)
+
+
+def _sha256(path: str | Path) -> str:
+    """Hex digest of a file: a resumed study must use the very checkpoint it started with."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 def _entropy(seed: int, *parts: int | str) -> list[int]:

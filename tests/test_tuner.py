@@ -228,3 +228,18 @@ def test_gen_vae_study_resumes_to_the_same_history(tmp_path):
     Tuner(mini_xgboost(), checkpoint=CHECKPOINT, seed=1, study_path=path).optimize(objective, 6)
     resumed = Tuner(mini_xgboost(), checkpoint=CHECKPOINT, seed=1, study_path=path).optimize(objective, 8)
     assert resumed == full
+
+
+def test_a_study_resumes_only_with_the_same_checkpoint_content(tmp_path):
+    path = tmp_path / "study.json"
+    tuner = Tuner(mini_xgboost(), checkpoint=CHECKPOINT, seed=0, study_path=path)
+    tuner.tell(tuner.ask(), 0.5)
+    saved = orjson.loads(path.read_bytes())
+    assert len(saved["checkpoint_sha256"]) == 64
+    saved["checkpoint"] = "elsewhere/mini-xgboost.pt"  # a moved checkpoint is fine
+    path.write_bytes(orjson.dumps(saved))
+    assert len(Tuner(mini_xgboost(), checkpoint=CHECKPOINT, seed=0, study_path=path).trials) == 1
+    saved["checkpoint_sha256"] = "0" * 64  # a retrained one is not
+    path.write_bytes(orjson.dumps(saved))
+    with pytest.raises(UserError, match="checkpoint_sha256"):
+        Tuner(mini_xgboost(), checkpoint=CHECKPOINT, seed=0, study_path=path)
