@@ -207,15 +207,20 @@ class Categorical:
     def columns(self) -> tuple[str, ...]:
         return self.one_hot + ((f"{self.name}.na",) if self.na_column else ())
 
-    def check(self, value: Any) -> Any:
-        for choice in self.choices:
-            if type(choice) is type(value) and choice == value:
-                return choice
+    def index(self, value: Any) -> int:
+        """Position of ``value`` among the choices, or a UserError naming the hyperparameter."""
+        for i, choice in enumerate(self.choices):  # True == 1 in Python: a bool matches only a bool
+            if isinstance(choice, bool) == isinstance(value, bool) and choice == value:
+                return i
         raise UserError(f"hyperparameter '{self.name}' = {value!r} is not one of its choices: "
                         f"{', '.join(map(repr, self.choices))}")
 
+    def check(self, value: Any) -> Any:
+        return self.choices[self.index(value)]
+
     def encode(self, value: Any | None) -> list[float]:
-        cells = [1.0 if value is not None and c == value else 0.0 for c in self.choices]
+        hot = None if value is None else self.index(value)
+        cells = [1.0 if i == hot else 0.0 for i in range(len(self.choices))]
         if self.na_column:
             cells.append(1.0 if value is None else 0.0)
         return cells

@@ -87,8 +87,8 @@ def check_checkpoint(path: str | Path, space: SearchSpace) -> None:
                         f"{space.dim}; the spaces differ, use a checkpoint meta-trained on this one")
 
 
-class _Timeout(Exception):
-    pass
+class _Timeout(BaseException):
+    """Raised by the alarm; a BaseException, so that an objective's ``except Exception`` cannot swallow it."""
 
 
 @contextmanager

@@ -177,3 +177,14 @@ def test_malformed_spaces_are_refused(hyperparameters, words):
 def test_malformed_hyperparameters_are_refused(make):
     with pytest.raises(ValueError):
         make()
+
+
+def test_categorical_choices_match_by_value_but_never_bool_for_int():
+    space = SearchSpace([Categorical("k", [1, 2, True])])
+    assert space.validate({"k": np.int64(2)}) == {"k": 2}
+    assert space.validate({"k": True}) == {"k": True}
+    np.testing.assert_array_equal(space.encode([{"k": True}, {"k": 1}]), [[0, 0, 1], [1, 0, 0]])
+    decoded = space.decode(space.encode([{"k": True}, {"k": 1}]))
+    assert [type(c["k"]) for c in decoded] == [bool, int]
+    with pytest.raises(UserError, match="'k'"):
+        space.validate({"k": 3})
