@@ -253,6 +253,8 @@ class Tuner:
             error = f"objective returned {value}"
         if error is None and value is None:
             error = "no value"
+        if error is not None:
+            error = " ".join(str(error).split()) or "failed"  # one line in the study file
         match = next((p for p in self._pending if p["config"] == config), None)
         if match is not None:
             self._pending.remove(match)

@@ -133,7 +133,8 @@ def test_failed_evaluations_are_recorded_and_the_study_continues(tmp_path):
 
 @pytest.mark.parametrize("result, expected", [
     (0.5, (0.5, None)), (float("inf"), (None, "objective returned inf")),
-    ("high", (None, "objective returned str, not a number")), (None, (None, "objective returned NoneType, not a number")),
+    ("high", (None, "objective returned str, not a number")),
+    (None, (None, "objective returned NoneType, not a number")),
 ])
 def test_evaluate_turns_bad_results_into_errors(result, expected):
     assert evaluate(lambda config: result, {}) == expected

@@ -53,10 +53,12 @@ def test_script_writes_table_plot_curves_and_resumes(tmp_path, capsys):
     assert orjson.loads((tmp_path / "curves.json").read_bytes()) == curves
 
 
+SVM_CHECKPOINT = str(tune_xgboost.DEFAULT_CHECKPOINT.with_name("mini-svm.pt"))
+
+
 @pytest.mark.parametrize("argv, words", [(["--methods", "SMAC"], "unknown method 'SMAC'"),
                                          (["--evals", "0"], "--evals"),
-                                         (["--checkpoint", str(tune_xgboost.DEFAULT_CHECKPOINT.with_name("mini-svm.pt"))],
-                                          "'mini-svm'")])
+                                         (["--checkpoint", SVM_CHECKPOINT], "'mini-svm'")])
 def test_script_bad_input_is_one_line_and_exit_2(tmp_path, capsys, argv, words):
     assert tune_xgboost.main(["--evals", "1", *argv, "--out", str(tmp_path), "--quiet"]) == 2
     err = capsys.readouterr().err
