@@ -54,6 +54,7 @@ def main(argv: list[str] | None = None) -> int:
     print(report.table)
     print(f"\n{len(comparison.runs)} runs compared over {len(comparison.spaces)} space(s), "
           f"trials 0..{comparison.n_trials}. {report.cd.describe()}")
+    print(f"On task means: {report.cd_tasks.describe()}")
     print(f"wrote {report.summary_path} and {len(report.figures)} figures in {args.out_dir}")
     if args.distribution:
         print(f"\n{args.distribution}: regret distribution over seeds\n")
