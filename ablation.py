@@ -44,7 +44,8 @@ def main(argv=None) -> None:
     if checkpoint_dir is None:
         raise UserError("no meta-trained checkpoints: run meta_train.py first or pass --checkpoint-dir")
     data_dir, surr_dir, name = bench.data_dir, bench.surrogates_dir, bench.name
-    out = args.out or REPO_ROOT / "results" / (name + ("-validation" if args.split == "validation" else "")) / "ablation"
+    split_name = name + ("-validation" if args.split == "validation" else "")
+    out = args.out or REPO_ROOT / "results" / split_name / "ablation"
     check_output_dir(out, "--out")
     # spaces, seeds and checkpoints are checked before the validation view fits its surrogates
     runs = plan_runs(get_handler(str(data_dir), "v3-test", str(surr_dir)), ["GEN-VAE"], args.search_spaces,

@@ -6,9 +6,10 @@ from argparse import Namespace
 from pathlib import Path
 
 from hpogen.checks import check_at_least, check_device, check_output_dir
+from hpogen.errors import UserError
 from hpogen.experiment import gen_vae_options
-from hpogen.runner import (REPO_ROOT, SweepConfig, get_handler, plan_runs, resolve_benchmark, results_dir_for,
-                           run_sweep)
+from hpogen.runner import (REPO_ROOT, SweepConfig, check_checkpoints, get_handler, plan_runs, resolve_benchmark,
+                           results_dir_for, run_sweep)
 
 
 DISCRETE_CD_TRIAL = 25  # default trial of the critical-difference test in the discrete protocol
@@ -26,6 +27,9 @@ def run_benchmark(args: Namespace):
     check_at_least("--jobs", args.jobs, 1)
     if args.cd_trial is not None:
         check_at_least("--cd-trial", args.cd_trial, 0)
+        if args.cd_trial > args.trials:
+            raise UserError(f"--cd-trial {args.cd_trial} is beyond --trials {args.trials}; choose a trial in "
+                            f"0..{args.trials}")
     check_device(args.device)
     bench = resolve_benchmark(args.data_dir, args.surrogates_dir)
     name = {"mini": "mini", "hpob": "hpob"}.get(bench.name, bench.data_dir.resolve().parent.name)
@@ -41,6 +45,12 @@ def run_benchmark(args: Namespace):
     runs = plan_runs(handler, args.methods, args.search_spaces,
                      args.datasets if args.split == "test" else None, args.seeds)
     gen_vae = gen_vae_options(args)
+    checkpoint_dir = None
+    if "GEN-VAE" in args.methods and not args.from_scratch:
+        checkpoint_dir = args.checkpoint_dir or bench.checkpoint_dir
+    # the validation view has the spaces (and dimensions) of the data: check its checkpoints before building it
+    ckpt = str(checkpoint_dir) if checkpoint_dir else None
+    check_checkpoints(SweepConfig(str(data_dir), str(surr_dir), checkpoint_dir=ckpt), runs)
     note = bench.note
     if args.split == "validation":
         from hpogen.splitview import build_validation_view
@@ -50,13 +60,9 @@ def run_benchmark(args: Namespace):
         handler = get_handler(str(data_dir), "v3-test", str(surr_dir))
         runs = plan_runs(handler, args.methods, args.search_spaces, args.datasets, args.seeds)
         note = ""
-    checkpoint_dir = None
-    if "GEN-VAE" in args.methods and not args.from_scratch:
-        checkpoint_dir = args.checkpoint_dir or bench.checkpoint_dir
     cfg = SweepConfig(data_dir=str(data_dir), surrogates_dir=str(surr_dir), protocol=args.protocol,
                       trials=args.trials, method_seed=args.method_seed, device=args.device,
-                      checkpoint_dir=str(checkpoint_dir) if checkpoint_dir else None,
-                      method_options={"GEN-VAE": gen_vae})
+                      checkpoint_dir=ckpt, method_options={"GEN-VAE": gen_vae})
     run_sweep(cfg, runs, out_dir, jobs=args.jobs, use_ray=args.ray is not None, ray_address=args.ray or None,
               progress=not args.quiet, announce=note)
     spaces = sorted({r.space for r in runs})
