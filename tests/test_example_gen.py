@@ -1,5 +1,6 @@
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -213,10 +214,19 @@ def test_default_spaces_depend_on_the_data_not_its_folder():
 def test_meta_train_writes_to_the_runs_folder_unless_asked(tiny_hpob, tmp_path, monkeypatch, capsys):
     import meta_train
 
+    written = []
+
+    def fake_meta_train_space(data_dir, space, out, cfg, device="cpu", progress=True):
+        written.append(Path(out))
+        return {"train_datasets": ["1"], "validation_datasets": ["4"], "seconds": 0.0, "best_val_loss": 0.0,
+                "best_step": 0, "checkpoint": str(Path(out) / f"{space}.pt"), "plot": str(Path(out) / "x.png")}
+
+    monkeypatch.setattr(meta_train, "meta_train_space", fake_meta_train_space)
     monkeypatch.setattr(runner, "RUNS_DIR", tmp_path / "runs")
     data_dir, _ = tiny_hpob
-    assert meta_train.main(["--data-dir", str(data_dir), "--search-space", "200", "--steps", "2",
-                            "--batch-size", "2", "--max-history", "8", "--val-every", "1", "--quiet"]) == 0
-    out = tmp_path / "runs" / data_dir.parent.name / "checkpoints"
-    assert (out / "200.pt").is_file() and (out / "200-loss.png").is_file()
-    assert f"--checkpoint-dir {out}" in capsys.readouterr().out
+    argv = ["--data-dir", str(data_dir), "--search-space", "200", "--threads", "1", "--quiet"]
+    assert meta_train.main(argv) == 0
+    default = tmp_path / "runs" / data_dir.parent.name / "checkpoints"
+    assert written == [default] and f"--checkpoint-dir {default}" in capsys.readouterr().out
+    assert meta_train.main([*argv, "--out", str(tmp_path / "mine")]) == 0
+    assert written[-1] == tmp_path / "mine"
