@@ -12,8 +12,10 @@ import argparse
 import sys
 
 from hpogen.ablation import VARIANTS, run_ablation
+from hpogen.checks import check_at_least, check_output_dir
 from hpogen.errors import UserError, cli_main
-from hpogen.runner import PROTOCOLS, REPO_ROOT, get_handler, resolve_benchmark
+from hpogen.runner import (PROTOCOLS, REPO_ROOT, SweepConfig, check_checkpoints, get_handler, plan_runs,
+                           resolve_benchmark)
 
 
 @cli_main
@@ -35,18 +37,25 @@ def main(argv=None) -> None:
     for name in args.variants or []:
         if name not in VARIANTS:
             raise UserError(f"unknown variant {name!r}; valid: {'; '.join(VARIANTS)}")
+    check_at_least("--trials", args.trials, 1)
+    check_at_least("--jobs", args.jobs, 1)
     bench = resolve_benchmark(args.data_dir, args.surrogates_dir)
     checkpoint_dir = args.checkpoint_dir or bench.checkpoint_dir
     if checkpoint_dir is None:
         raise UserError("no meta-trained checkpoints: run meta_train.py first or pass --checkpoint-dir")
     data_dir, surr_dir, name = bench.data_dir, bench.surrogates_dir, bench.name
+    split_name = name + ("-validation" if args.split == "validation" else "")
+    out = args.out or REPO_ROOT / "results" / split_name / "ablation"
+    check_output_dir(out, "--out")
+    # spaces, seeds and checkpoints are checked before the validation view fits its surrogates
+    runs = plan_runs(get_handler(str(data_dir), "v3-test", str(surr_dir)), ["GEN-VAE"], args.search_spaces,
+                     seeds=args.seeds)
+    check_checkpoints(SweepConfig(str(data_dir), str(surr_dir), checkpoint_dir=str(checkpoint_dir)), runs)
     if args.split == "validation":
         from hpogen.splitview import build_validation_view
 
         data_dir, surr_dir = build_validation_view(data_dir, progress=not args.quiet)
-        name += "-validation"
     handler = get_handler(str(data_dir), "v3-test", str(surr_dir))
-    out = args.out or REPO_ROOT / "results" / name / "ablation"
     print(run_ablation(handler, str(data_dir), str(surr_dir), str(checkpoint_dir), out, args.search_spaces,
                        args.protocol, args.trials, args.variants, args.jobs, progress=not args.quiet,
                        seeds=args.seeds),

@@ -45,7 +45,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", help="results folder (default: results/<benchmark>)")
     p.add_argument("--plot-dir",
                    help="comparison folder (default: plots/<benchmark>; discrete protocol: its discrete/ subfolder)")
-    p.add_argument("--cd-trial", type=int, help="trial of the critical-difference diagram (default: 50)")
+    p.add_argument("--cd-trial", type=int, help="trial of the critical-difference test and diagram (default: 50; "
+                                                 "25 in the discrete protocol, which saturates by trial 50)")
     p.add_argument("--quiet", action="store_true")
     return p
 

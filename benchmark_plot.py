@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from hpogen.checks import check_at_least, check_output_dir, check_output_file
 from hpogen.compare import describe_missing, load_comparison, regret_distribution_table, write_report
 from hpogen.errors import cli_main
 
@@ -38,6 +39,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 @cli_main
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    check_output_dir(args.out_dir, "--out-dir")
+    if args.summary:
+        check_output_file(args.summary, "--summary")
+    if args.cd_trial is not None:
+        check_at_least("--cd-trial", args.cd_trial, 0)
     comparison = load_comparison(args.results, methods=args.methods, spaces=args.spaces)
     if comparison.missing:
         print(f"warning: {len(comparison.missing)} run(s) not shared by all methods are left out:", file=sys.stderr)
@@ -48,6 +54,7 @@ def main(argv: list[str] | None = None) -> int:
     print(report.table)
     print(f"\n{len(comparison.runs)} runs compared over {len(comparison.spaces)} space(s), "
           f"trials 0..{comparison.n_trials}. {report.cd.describe()}")
+    print(f"On task means: {report.cd_tasks.describe()}")
     print(f"wrote {report.summary_path} and {len(report.figures)} figures in {args.out_dir}")
     if args.distribution:
         print(f"\n{args.distribution}: regret distribution over seeds\n")

@@ -16,9 +16,10 @@ import argparse
 import sys
 
 from hpogen.crossval import DESIGN_VARIANTS, run_crossval
+from hpogen.checks import check_at_least, check_output_dir
 from hpogen.errors import UserError, cli_main
 from hpogen.meta_training import MetaTrainConfig
-from hpogen.runner import REPO_ROOT, get_handler, resolve_benchmark
+from hpogen.runner import REPO_ROOT, get_handler, plan_runs, resolve_benchmark
 
 
 @cli_main
@@ -41,10 +42,13 @@ def main(argv=None) -> None:
         raise UserError(f"--folds must be at least 2, got {args.folds}")
     if args.steps < 1:
         raise UserError(f"--steps must be positive, got {args.steps}")
+    check_at_least("--trials", args.trials, 1)
+    check_at_least("--jobs", args.jobs, 1)
     bench = resolve_benchmark(args.data_dir, None)
-    spaces = args.search_spaces or get_handler(str(bench.data_dir), "v3-test",
-                                               str(bench.surrogates_dir)).get_search_spaces()
-    out = args.out or REPO_ROOT / "results" / f"{bench.name}-crossval"
+    handler = get_handler(str(bench.data_dir), "v3-test", str(bench.surrogates_dir))
+    spaces = args.search_spaces or handler.get_search_spaces()
+    plan_runs(handler, ["RS"], spaces)  # unknown space ids fail here, before any fold is built
+    out = check_output_dir(args.out or REPO_ROOT / "results" / f"{bench.name}-crossval", "--out")
     cfg = MetaTrainConfig(steps=args.steps, val_every=min(MetaTrainConfig.val_every, args.steps))
     folds = REPO_ROOT / "build" / "crossval" / bench.name
     print(run_crossval(bench.data_dir, spaces, out, args.folds, args.variants, args.trials, args.jobs, cfg,

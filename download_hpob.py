@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 
 from hpogen import download
+from hpogen.checks import check_output_dir
 from hpogen.errors import cli_main
 
 
@@ -31,6 +32,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--force", action="store_true", help="download and extract again even if complete")
     args = parser.parse_args(argv)
 
+    check_output_dir(args.dest, "--dest")
     names: list[str] = []
     if args.baselines is not None:  # check every name before downloading anything
         names = [download.check_baseline_name(n) for n in args.baselines or download.PUBLISHED_BASELINES]

@@ -1,8 +1,10 @@
 """Run an optimizer over HPO-B search spaces, datasets and seeds.
 
-Writes HPO-B's results JSON (``results/<METHOD>.json``; the bundled benchmark
-writes under ``results/mini/``, the discrete protocol under ``.../discrete/``)
-and a regret-curve plot in ``plots/``. Rerunning resumes: finished runs are kept.
+Writes HPO-B's results JSON ``<out>/<METHOD>.json`` (the discrete protocol
+under ``<out>/discrete/``) and a regret-curve plot beside it. The default
+``<out>`` is ``runs/<benchmark>/`` (``runs/mini/`` on the bundled hpob-mini),
+which git ignores: the reported results in ``results/`` are never touched.
+Rerunning the same command resumes: finished runs are kept.
 
     python example_gen.py                      # real HPO-B if present, else bundled hpob-mini
     python example_gen.py --data-dir hpob-data --surrogates-dir saved-surrogates --search-spaces 5971 --trials 5
@@ -39,8 +41,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--jobs", type=int, default=1, help="local worker processes (default: 1)")
     p.add_argument("--ray", nargs="?", const="", default=None, metavar="ADDRESS",
                    help="run on Ray: a new local cluster, or the cluster at ADDRESS")
-    p.add_argument("--out", help="results folder (default: results/, or results/mini/ on hpob-mini)")
-    p.add_argument("--plot-dir", help="folder of the regret plot (default: plots/, or plots/mini/)")
+    p.add_argument("--out", help="results folder (default: runs/<benchmark>/, e.g. runs/mini/ on hpob-mini)")
+    p.add_argument("--plot-dir", help="folder of the regret plot (default: the --out folder)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     return p
 

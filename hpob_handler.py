@@ -90,7 +90,14 @@ class HPOBHandler:
             ``bo-initializations.json``.
         mode: one of ``v1``, ``v2``, ``v3``, ``v3-test`` (meta-test only; the
             default), ``v3-train-augmented``. Only the files the mode needs
-            are read, and each lazily, one search space at a time.
+            are read, and each lazily, one search space at a time. Every
+            mode evaluates on the meta-test datasets and keeps the splits
+            apart; ``v1`` reads the augmented meta-train file, the others
+            the plain one. This differs from HPO-B's reference handler,
+            whose ``v1`` and ``v2`` (the non-transfer versions) pool the
+            train, validation and test datasets of a space and evaluate on
+            all of them; to do that here, use an HPO-B-layout folder whose
+            ``meta-test-dataset.json`` holds every dataset.
         surrogates_dir: folder of ``surrogate-{space}-{dataset}.json`` and
             ``summary-stats.json``; only needed by ``evaluate_continuous``.
     """
@@ -139,7 +146,11 @@ class HPOBHandler:
     # ----------------------------------------------------------- ids & sizes
     def get_search_spaces(self) -> list[str]:
         """The search spaces of the meta-test split (those HPO-B evaluates on)."""
-        return self._splits["test"].spaces()
+        spaces = self._splits["test"].spaces()
+        if not spaces:
+            raise HPOBDataError(f"{self._splits['test'].path} holds no search space with data; "
+                                f"it is empty or not the right file, {GET_DATA_HINT}")
+        return spaces
 
     def get_datasets(self, search_space_id: str) -> list[str]:
         """The meta-test datasets of ``search_space_id``."""
@@ -291,17 +302,23 @@ class HPOBHandler:
         if name not in self.surrogates_stats:
             raise HPOBDataError(f"{self.surrogates_dir / 'summary-stats.json'} has no entry {name!r}; "
                                 f"the surrogates folder is incomplete, {GET_DATA_HINT}")
+        stats = self.surrogates_stats[name]
+        try:
+            y_min, y_max = float(stats["y_min"]), float(stats["y_max"])
+        except (TypeError, KeyError, ValueError):
+            raise HPOBDataError(f"{self.surrogates_dir / 'summary-stats.json'}: entry {name!r} needs numeric "
+                                f"y_min and y_max; the file is corrupt, {GET_DATA_HINT}") from None
         booster = xgb.Booster()
         try:
             booster.load_model(str(path))
-        except xgb.core.XGBoostError:
-            raise HPOBDataError(f"surrogate file {path} is corrupt; {GET_DATA_HINT}") from None
+        except (xgb.core.XGBoostError, UnicodeDecodeError, ValueError) as err:
+            # xgboost reads a .json file as UTF-8 JSON: random bytes fail with UnicodeDecodeError
+            raise HPOBDataError(f"surrogate file {path} is corrupt ({type(err).__name__}); {GET_DATA_HINT}") from None
         d = self.get_search_space_dim(search_space_id)
         if booster.num_features() != d:
             raise HPOBDataError(f"surrogate {path} expects {booster.num_features()} features but space "
                                 f"{search_space_id} has {d}; the surrogates do not match the data")
-        stats = self.surrogates_stats[name]
-        return booster, float(stats["y_min"]), float(stats["y_max"])
+        return booster, y_min, y_max
 
 
 # ---------------------------------------------------------------- helpers

@@ -2,18 +2,21 @@
 
 Selects the model on the meta-validation split (lowest validation loss) and
 writes ``<out>/<space>.pt`` (weights, config and input dimension; load with
-``torch.load(..., weights_only=True)``) and ``<out>/<space>-loss.png``.
+``torch.load(..., weights_only=True)``) and ``<out>/<space>-loss.png``. The
+default ``<out>`` is ``runs/<benchmark>/checkpoints`` (git-ignored); the
+bundled checkpoints are replaced only when asked with ``--out checkpoints/mini``.
 
-    python meta_train.py --search-space mini-xgboost                # bundled hpob-mini
+    python meta_train.py --search-space mini-xgboost                # bundled hpob-mini -> runs/mini/checkpoints
     python meta_train.py --data-dir hpob-data --search-space 5971 --out checkpoints/hpob
 """
 from __future__ import annotations
 
 import argparse
 
+from hpogen.checks import check_at_least, check_device, check_id, check_output_dir
 from hpogen.errors import UserError, cli_main
 from hpogen.meta_training import MetaTrainConfig, meta_train_space
-from hpogen.runner import MINI_CHECKPOINT_DIR, MINI_DATA_DIR, limit_threads, resolve_benchmark
+from hpogen.runner import limit_threads, resolve_benchmark
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -32,7 +35,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=defaults.seed, help="seed (default 0)")
     p.add_argument("--device", default="cpu", help="cpu, cuda or auto (default: cpu)")
     p.add_argument("--threads", type=int, default=2, help="torch threads on CPU (default 2)")
-    p.add_argument("--out", help="checkpoint folder (default: checkpoints/mini on hpob-mini, else checkpoints/)")
+    p.add_argument("--out", help="checkpoint folder (default: runs/<benchmark>/checkpoints, git-ignored; "
+                                 "--out checkpoints/mini replaces the bundled checkpoints)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     return p
 
@@ -40,13 +44,17 @@ def build_parser() -> argparse.ArgumentParser:
 @cli_main
 def main(argv: list[str] | None = None) -> None:
     args = build_parser().parse_args(argv)
-    if args.steps < 1:
-        raise UserError(f"--steps must be >= 1, got {args.steps}")
-    if args.max_history < 6:
-        raise UserError(f"--max-history must be >= 6, got {args.max_history}")
-    limit_threads(args.threads)
+    check_at_least("--steps", args.steps, 1)
+    check_at_least("--batch-size", args.batch_size, 1)
+    check_at_least("--max-history", args.max_history, 6)
+    check_at_least("--val-every", args.val_every, 1)
+    check_at_least("--patience", args.patience, 0)
+    check_at_least("--threads", args.threads, 1)
+    check_device(args.device)
+    space = check_id("search space", args.search_space)
     bench = resolve_benchmark(args.data_dir)
-    out = args.out or (MINI_CHECKPOINT_DIR if bench.data_dir.resolve() == MINI_DATA_DIR.resolve() else "checkpoints")
+    out = check_output_dir(args.out or bench.runs_dir / "checkpoints", "--out")
+    limit_threads(args.threads)
     from methods.generative_hpo import resolve_device
 
     try:
@@ -55,11 +63,12 @@ def main(argv: list[str] | None = None) -> None:
         raise UserError(str(err)) from None
     cfg = MetaTrainConfig(steps=args.steps, batch_size=args.batch_size, max_history=args.max_history,
                           val_every=args.val_every, patience=args.patience, seed=args.seed)
-    summary = meta_train_space(bench.data_dir, args.search_space, out, cfg, device=device, progress=not args.quiet)
-    print(f"space {args.search_space}: {len(summary['train_datasets'])} meta-train / "
+    summary = meta_train_space(bench.data_dir, space, out, cfg, device=device, progress=not args.quiet)
+    print(f"space {space}: {len(summary['train_datasets'])} meta-train / "
           f"{len(summary['validation_datasets'])} meta-validation datasets, {summary['seconds']:.0f} s; "
           f"best validation loss {summary['best_val_loss']:.4f} at step {summary['best_step']}; "
-          f"checkpoint {summary['checkpoint']}; loss curve {summary['plot']}")
+          f"checkpoint {summary['checkpoint']}; loss curve {summary['plot']}; "
+          f"use it with: python example_gen.py --checkpoint-dir {out}")
 
 
 if __name__ == "__main__":

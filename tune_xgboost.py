@@ -17,6 +17,7 @@ import argparse
 import shutil
 from pathlib import Path
 
+from hpogen.checks import check_output_dir
 from hpogen.errors import UserError, cli_main
 from hpogen.tuning_example import DATASETS, METRICS, run_comparison, write_report
 from methods import METHOD_NAMES
@@ -53,6 +54,7 @@ def main(argv: list[str] | None = None) -> None:
     if unknown:
         raise UserError(f"unknown method '{unknown[0]}'; use some of: {', '.join(METHOD_NAMES)}")
     checkpoint = None if args.checkpoint.lower() == "none" else args.checkpoint
+    check_output_dir(args.out, "--out")  # before any study: a file in the way fails now, not after the runs
     if args.fresh:
         shutil.rmtree(Path(args.out) / "studies", ignore_errors=True)
     curves = run_comparison(args.methods, args.seeds, args.evals, args.out, dataset=args.dataset,

@@ -371,7 +371,9 @@ class CriticalDifference:
         pvalues: (M, M) pandas DataFrame of pairwise p-values, or None for one method.
         cd: Nemenyi critical difference of mean ranks at ``alpha`` (None for < 3 methods).
         alpha: significance level.
-        n_runs: number of blocks (runs).
+        n_runs: number of blocks (runs, or tasks when ``blocks == "tasks"``).
+        blocks: ``"runs"`` (every (space, dataset, seed) run is a block) or
+            ``"tasks"`` (every (space, dataset), its regret averaged over seeds).
     """
 
     trial: int
@@ -383,18 +385,44 @@ class CriticalDifference:
     cd: float | None
     alpha: float
     n_runs: int
+    blocks: str = "runs"
 
     def describe(self) -> str:
         """One sentence with the test, its p-value and the post-hoc test."""
         if self.pvalues is None:
             return f"one method at trial {self.trial}: nothing to test."
         posthoc = "" if self.posthoc == self.test else f"; post-hoc {self.posthoc}"
-        return (f"{self.test} test p = {_fmt_p(self.p_value)} at trial {self.trial} over {self.n_runs} runs"
+        over = (f"{self.n_runs} runs" if self.blocks == "runs"
+                else f"{self.n_runs} tasks ((space, dataset), regret averaged over seeds)")
+        return (f"{self.test} test p = {_fmt_p(self.p_value)} at trial {self.trial} over {over}"
                 f"{posthoc}, alpha = {self.alpha}" + (f", CD = {self.cd:.3f}" if self.cd is not None else "") + ".")
 
 
-def critical_difference(comparison: Comparison, trial: int, alpha: float = 0.05) -> CriticalDifference:
-    """Friedman test over runs (blocks) of the methods' regrets at ``trial``, then Nemenyi.
+def task_regret(comparison: Comparison, trial: int) -> tuple[list[tuple[str, str]], np.ndarray]:
+    """Regret at ``trial`` averaged over the seeds of each task (space, dataset).
+
+    Returns:
+        The tasks, sorted as the runs are, and their (M, K) mean regrets.
+    """
+    tasks = sorted({(space, dataset) for space, dataset, _ in comparison.runs},
+                   key=lambda t: (_natural_key(t[0]), _natural_key(t[1])))
+    index = {task: k for k, task in enumerate(tasks)}
+    of_run = np.array([index[(space, dataset)] for space, dataset, _ in comparison.runs])
+    regret = comparison.regret[:, :, trial]                             # (M, R)
+    sums = np.zeros((len(comparison.methods), len(tasks)))
+    np.add.at(sums.T, of_run, regret.T)
+    return tasks, sums / np.bincount(of_run, minlength=len(tasks))
+
+
+def critical_difference(comparison: Comparison, trial: int, alpha: float = 0.05,
+                        blocks: str = "runs") -> CriticalDifference:
+    """Friedman test of the methods' regrets at ``trial``, then Nemenyi.
+
+    Args:
+        blocks: ``"runs"``: every (space, dataset, seed) run is a block;
+            ``"tasks"``: every (space, dataset) is one, its regret averaged
+            over the seeds (runs of one task share a dataset, so they are not
+            independent blocks; HPO-B's 5 seeds of 12 tasks are 12 blocks).
 
     With two methods the Friedman test is undefined; the Wilcoxon signed-rank
     test gives both the omnibus and the pairwise p-value.
@@ -408,25 +436,49 @@ def critical_difference(comparison: Comparison, trial: int, alpha: float = 0.05)
     if not 0 <= trial <= comparison.n_trials:
         raise UserError(f"trial {trial} is outside the 0..{comparison.n_trials} trials all compared files share; "
                         f"choose a trial in that range")
+    if blocks not in ("runs", "tasks"):
+        raise ValueError(f"blocks must be 'runs' or 'tasks', got {blocks!r}")
     methods = comparison.methods
-    regret = snap_ties(comparison.regret[:, :, trial]).T  # (R, M): blocks x groups
-    mean_ranks = dict(zip(methods, comparison.ranks[:, :, trial].mean(axis=1).tolist()))
+    if blocks == "runs":
+        regret = snap_ties(comparison.regret[:, :, trial])               # (M, blocks)
+        ranks = comparison.ranks[:, :, trial]
+    else:
+        regret = snap_ties(task_regret(comparison, trial)[1])
+        ranks = rank_methods(regret)
+    regret = regret.T                                                   # (blocks, M): blocks x groups
+    mean_ranks = dict(zip(methods, ranks.mean(axis=1).tolist()))
     n_runs, n_methods = regret.shape
     all_tied = bool(np.all(regret == regret[:, :1]))
     if n_methods == 1:
         return CriticalDifference(trial, "none (one method)", math.nan, mean_ranks, "none", None,
-                                  None, alpha, n_runs)
+                                  None, alpha, n_runs, blocks)
     if n_methods == 2:
         differs = regret[:, 0] != regret[:, 1]
         p = math.nan if all_tied else float(stats.wilcoxon(regret[differs, 0], regret[differs, 1]).pvalue)
         pvalues = pd.DataFrame([[1.0, p], [p, 1.0]], index=methods, columns=methods)
         return CriticalDifference(trial, "Wilcoxon signed-rank", p, mean_ranks, "Wilcoxon signed-rank",
-                                  pvalues, None, alpha, n_runs)
+                                  pvalues, None, alpha, n_runs, blocks)
     p = math.nan if all_tied else float(stats.friedmanchisquare(*regret.T).pvalue)
     pvalues = scikit_posthocs.posthoc_nemenyi_friedman(pd.DataFrame(regret, columns=methods))
     q_alpha = stats.studentized_range.ppf(1 - alpha, n_methods, np.inf) / math.sqrt(2)
     cd = float(q_alpha * math.sqrt(n_methods * (n_methods + 1) / (6 * n_runs)))
-    return CriticalDifference(trial, "Friedman", p, mean_ranks, "Nemenyi", pvalues, cd, alpha, n_runs)
+    return CriticalDifference(trial, "Friedman", p, mean_ranks, "Nemenyi", pvalues, cd, alpha, n_runs, blocks)
+
+
+def optimum_share(comparison: Comparison, trials: Sequence[int] = SUMMARY_TRIALS) -> str:
+    """Markdown table: per method, the share of runs at regret 0 (the optimum found) at ``trials``.
+
+    It shows where a protocol saturates: once most runs of every method sit at
+    the optimum, means and ranks at that trial separate little.
+    """
+    trials = [t for t in trials if t <= comparison.n_trials] or [comparison.n_trials]
+    at_optimum = comparison.regret <= TIE_ATOL                           # (M, R, T)
+    lines = ["| method | " + " | ".join(f"at optimum @{t}" for t in trials) + " |",
+             "| --- " * (len(trials) + 1) + "|"]
+    for i, method in enumerate(comparison.methods):
+        cells = [f"{at_optimum[i, :, t].mean():.0%}" for t in trials]
+        lines.append(f"| {method} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
 
 
 # ----------------------------------------------------------------------------
@@ -514,8 +566,12 @@ def describe_missing(comparison: Comparison, limit: int | None = None) -> list[s
 
 
 def summary_markdown(comparison: Comparison, cd: CriticalDifference | None = None,
-                     title: str | None = None, figures: Sequence[str] = ()) -> str:
-    """The full ``summary.md``: table, runs compared, missing runs, test results, figures."""
+                     title: str | None = None, figures: Sequence[str] = (),
+                     cd_tasks: CriticalDifference | None = None) -> str:
+    """The full ``summary.md``: table, runs compared, missing runs, test results, saturation, figures.
+
+    ``cd`` is the test over runs, ``cd_tasks`` the same test over tasks (seeds averaged).
+    """
     n_spaces = len(comparison.spaces)
     lines = [f"# {title or 'HPO-B comparison'}", "", summary_table(comparison), ""]
     lines.append(f"Runs compared: {len(comparison.runs)} (space, dataset, seed) runs common to all "
@@ -538,6 +594,12 @@ def summary_markdown(comparison: Comparison, cd: CriticalDifference | None = Non
                   attribution]
     if cd is not None:
         lines += ["", f"Critical difference: {cd.describe()}"]
+    if cd_tasks is not None:
+        ranks = ", ".join(f"{m} {r:.2f}" for m, r in cd_tasks.mean_ranks.items())
+        lines += ["", f"On task means: {cd_tasks.describe()} Mean ranks over tasks: {ranks}."]
+    if (comparison.regret[:, :, -1] <= TIE_ATOL).any():
+        lines += ["", "Share of runs at the optimum (regret 0); where most runs of every method are there, "
+                      "the columns of that trial separate the methods little:", "", optimum_share(comparison)]
     if figures:
         lines += ["", "Figures: " + ", ".join(f"[{name}]({name})" for name in figures)]
     return "\n".join(lines) + "\n"
@@ -702,6 +764,7 @@ class Report:
     summary_path: Path
     figures: list[Path]
     cd: CriticalDifference
+    cd_tasks: CriticalDifference | None = None
 
 
 def write_report(comparison: Comparison, out_dir: str | os.PathLike, cd_trial: int | None = None,
@@ -727,6 +790,7 @@ def write_report(comparison: Comparison, out_dir: str | os.PathLike, cd_trial: i
     if cd_trial is None:
         cd_trial = min(50, comparison.n_trials)
     cd = critical_difference(comparison, cd_trial)
+    cd_tasks = critical_difference(comparison, cd_trial, blocks="tasks")
     figures = plot_curves(comparison, out_dir / "regret_rank", title, formats)
     figures += plot_curves_per_space(comparison, out_dir / "regret_per_space", "regret", title, formats)
     figures += plot_curves_per_space(comparison, out_dir / "rank_per_space", "rank", title, formats)
@@ -736,8 +800,8 @@ def write_report(comparison: Comparison, out_dir: str | os.PathLike, cd_trial: i
     summary_path = Path(summary_path) if summary_path is not None else out_dir / "summary.md"
     summary_path.parent.mkdir(parents=True, exist_ok=True)
     pngs = [os.path.relpath(f, summary_path.parent) for f in figures if f.suffix == ".png"]
-    summary_path.write_text(summary_markdown(comparison, cd, title, pngs), encoding="utf-8")
-    return Report(summary_table(comparison), summary_path, figures, cd)
+    summary_path.write_text(summary_markdown(comparison, cd, title, pngs, cd_tasks), encoding="utf-8")
+    return Report(summary_table(comparison), summary_path, figures, cd, cd_tasks)
 
 
 def regret_distribution_table(comparison: Comparison, method: str, trials: Sequence[int] = (0, 10, 50)) -> str:

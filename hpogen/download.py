@@ -38,7 +38,7 @@ import orjson
 from tqdm import tqdm
 
 from hpogen.errors import UserError
-from hpogen.results import load_results, validate_results
+from hpogen.results import current_umask, load_results, validate_results
 
 USER_AGENT = "hpogen-download/1.0 (+https://github.com/machinelearningnuremberg/HPO-B)"
 TIMEOUT_S = 60.0          # per connect / per read, not for the whole transfer
@@ -377,6 +377,7 @@ def safe_extract(archive: str | os.PathLike, dest: str | os.PathLike, folder: st
         for stale in dest.glob(f".{folder}.*.partial"):  # left by a killed earlier run
             shutil.rmtree(stale, ignore_errors=True)
         staging = Path(tempfile.mkdtemp(prefix=f".{folder}.", suffix=".partial", dir=dest))
+        os.chmod(staging, 0o777 & ~current_umask())  # the extracted folder: 0755 with umask 022, not 0700
         bar = tqdm(total=sum(info.file_size for info, _ in members), desc=f"unzip {archive.name}",
                    unit="B", unit_scale=True, unit_divisor=1024,
                    disable=None if progress is None else not progress)
@@ -467,11 +468,13 @@ def download_archive(artefact: Artefact, dest: str | os.PathLike, *, force: bool
 
 
 def check_baseline_name(name: str) -> str:
-    """Return ``name`` if it can name a published results file, else raise UserError."""
-    if name in PUBLISHED_BASELINES or BASELINE_NAME.fullmatch(name):
+    """Return ``name`` if it is one of HPO-B's published results files, else raise UserError."""
+    if name in PUBLISHED_BASELINES:
         return name
-    raise UserError(f"invalid baseline name {name!r}: use letters, digits, '_', '.' and '-' only, "
-                    f"e.g. {' '.join(PUBLISHED_BASELINES)}")
+    if not BASELINE_NAME.fullmatch(name):
+        raise UserError(f"invalid baseline name {name!r}: use letters, digits, '_', '.' and '-' only, "
+                        f"e.g. {' '.join(PUBLISHED_BASELINES)}")
+    raise UserError(f"no published HPO-B result named {name!r}; known names: {' '.join(PUBLISHED_BASELINES)}")
 
 
 def download_baseline(name: str, dest: str | os.PathLike, *, url_template: str = RESULTS_URL,

@@ -1,12 +1,12 @@
 """What ``example_gen.py`` does: resolve the benchmark, sweep, save, plot."""
 from __future__ import annotations
 
-import sys
 from argparse import Namespace
 from pathlib import Path
 
 import numpy as np
 
+from hpogen.checks import check_at_least, check_device, check_output_dir
 from hpogen.curves import plot_regret_per_dataset
 from hpogen.errors import UserError
 from hpogen.runner import (SweepConfig, default_spaces, get_handler, plan_runs, resolve_benchmark,
@@ -26,12 +26,19 @@ def run_experiment(args: Namespace) -> dict:
     """Sweep one method over the chosen runs; returns the results of those runs.
 
     ``args`` carries the options of ``example_gen.py`` (see its --help).
+    Results go to ``--out`` (default ``runs/<benchmark>/``, git-ignored) and
+    the regret plot beside them, or to ``--plot-dir``. Every argument, the
+    data, the surrogates, the checkpoints and the output folders are checked
+    before the first run.
     """
-    if args.trials < 1:
-        raise UserError(f"--trials must be >= 1, got {args.trials}")
+    check_at_least("--trials", args.trials, 1)
+    check_at_least("--jobs", args.jobs, 1)
+    check_device(args.device)
     bench = resolve_benchmark(args.data_dir, args.surrogates_dir)
-    if bench.note:
-        print(bench.note, file=sys.stderr)
+    out_root = Path(args.out) if args.out else bench.runs_dir
+    check_output_dir(out_root, "--out")
+    plot_dir = Path(args.plot_dir) if args.plot_dir else out_root
+    check_output_dir(plot_dir, "--plot-dir")
     handler = get_handler(str(bench.data_dir), args.mode, str(bench.surrogates_dir))
     spaces = args.search_spaces or default_spaces(handler, bench)
     runs = plan_runs(handler, [args.method], spaces, args.datasets, args.seeds)
@@ -46,15 +53,14 @@ def run_experiment(args: Namespace) -> dict:
         for space in {r.space for r in runs}:  # fail before any run if a surrogate is missing
             for dataset in {r.dataset for r in runs if r.space == space}:
                 handler.load_surrogate(space, dataset)
-    out_dir = results_dir_for(args.out or bench.results_dir, args.protocol)
+    out_dir = results_dir_for(out_root, args.protocol)
     all_results = run_sweep(cfg, runs, out_dir, jobs=args.jobs, use_ray=args.ray is not None,
-                            ray_address=args.ray or None, progress=not args.quiet)
+                            ray_address=args.ray or None, progress=not args.quiet, announce=bench.note)
     results = all_results[args.method]
     chosen: dict = {}
     for run in runs:
         chosen.setdefault(run.space, {}).setdefault(run.dataset, {})[run.seed] = results[run.space][run.dataset][run.seed]
     suffix = "" if args.protocol == "continuous" else "-discrete"
-    plot_dir = Path(args.plot_dir) if args.plot_dir else bench.plots_dir
     plot = plot_regret_per_dataset(chosen, plot_dir / f"{args.method}{suffix}-regret.png",
                                    f"{args.method}, {args.protocol} protocol, {bench.name} benchmark")
     final = np.mean([1 - c[-1] for ds in chosen.values() for seeds in ds.values() for c in seeds.values()])

@@ -23,7 +23,9 @@ from pathlib import Path
 import numpy as np
 import orjson
 
+from hpogen.checks import check_id
 from hpogen.errors import UserError
+from hpogen.results import current_umask
 
 CACHE_FORMAT = 1
 _X_TOLERANCE = 1e-6
@@ -100,17 +102,22 @@ class MetaDataset:
     def _build(self, write_cache: bool) -> None:
         """Parse the JSON source, validate it, keep it in memory, write the cache."""
         try:
-            raw = orjson.loads(self.path.read_bytes())
-        except orjson.JSONDecodeError as err:
-            raise UserError(f"{self.path} is corrupt or truncated ({err}); download it again "
-                            "(see README section 'HPO-B data')") from None
+            source = self.path.read_bytes()
         except FileNotFoundError:
             raise UserError(f"missing HPO-B file {self.path}; see README section 'HPO-B data'") from None
+        raw = _parse(self.path, source)
+        del source
         if not isinstance(raw, dict):
             raise UserError(f"{self.path} is not an HPO-B meta-dataset ({{space: {{dataset: {{X, y}}}}}})")
         index: dict = {}
         arrays: dict = {}
         for k, (space, datasets) in enumerate(raw.items()):
+            check_id("search space", space, str(self.path))
+            if not isinstance(datasets, dict):
+                raise UserError(f"{self.path}: search space {space} does not map to datasets "
+                                "({dataset: {X, y}}); the file is malformed")
+            for ds in datasets:
+                check_id("dataset", ds, f"{self.path}, space {space}")
             converted = {ds: _to_arrays(self.path, space, ds, rec) for ds, rec in datasets.items()}
             if not converted:
                 continue
@@ -128,6 +135,7 @@ class MetaDataset:
     def _write_cache(self, index: dict, arrays: dict) -> None:
         try:
             tmp = Path(tempfile.mkdtemp(prefix=f".{self.cache_dir.name}.", dir=self.path.parent))
+            os.chmod(tmp, 0o777 & ~current_umask())  # mkdtemp makes it 0700: readable by all, as a normal folder
         except OSError:
             return  # read-only folder: stay uncached
         try:
@@ -144,6 +152,31 @@ class MetaDataset:
             shutil.rmtree(tmp, ignore_errors=True)
 
 
+_JSON_CONSTANTS = (b"NaN", b"Infinity", b"-Infinity")
+
+
+def _parse(path: Path, source: bytes):
+    """orjson's parse; NaN / Infinity (not JSON, but Python's json writes them) are read to be reported."""
+    try:
+        return orjson.loads(source)
+    except orjson.JSONDecodeError as err:
+        if not any(source[err.pos:err.pos + len(c)] == c for c in _JSON_CONSTANTS):
+            raise UserError(f"{path} is corrupt or truncated ({err}); download it again "
+                            "(see README section 'HPO-B data')") from None
+    import json
+
+    try:  # the standard library reads NaN and Infinity; _to_arrays then says which dataset holds them
+        return json.loads(source)
+    except ValueError as err:
+        raise UserError(f"{path} is corrupt or truncated ({err}); download it again "
+                        "(see README section 'HPO-B data')") from None
+
+
+def _count(bad: np.ndarray) -> str:
+    rows = int(bad.reshape(len(bad), -1).any(axis=1).sum())
+    return f"{rows} row{'s' if rows != 1 else ''}"
+
+
 def _to_arrays(path: Path, space: str, dataset: str, record) -> tuple[np.ndarray, np.ndarray]:
     where = f"{path}: {space}/{dataset}"
     try:
@@ -153,9 +186,16 @@ def _to_arrays(path: Path, space: str, dataset: str, record) -> tuple[np.ndarray
         raise UserError(f"{where} needs rectangular numeric 'X' and 'y' lists; the file is malformed") from None
     if X.ndim != 2 or len(X) != len(y) or len(X) == 0:
         raise UserError(f"{where} has X of shape {X.shape} and {len(y)} y values; they must be (n, d) and n")
-    if not np.isfinite(y).all():
-        raise UserError(f"{where} has NaN or infinite y values; remove those rows from the meta-dataset")
-    if not np.isfinite(X).all() or X.min() < -_X_TOLERANCE or X.max() > 1 + _X_TOLERANCE:
-        raise UserError(f"{where} has X values outside [0, 1] (min {np.nanmin(X):.4g}, max {np.nanmax(X):.4g}); "
+    fix = "remove those rows from the meta-dataset"
+    if np.isnan(y).any():   # null and NaN both arrive as NaN
+        raise UserError(f"{where} has missing (null) or NaN y values in {_count(np.isnan(y))}; {fix}")
+    if np.isinf(y).any():
+        raise UserError(f"{where} has infinite y values in {_count(np.isinf(y))}; {fix}")
+    if np.isnan(X).any():
+        raise UserError(f"{where} has missing (null) or NaN X values in {_count(np.isnan(X))}; {fix}")
+    if np.isinf(X).any():
+        raise UserError(f"{where} has infinite X values in {_count(np.isinf(X))}; {fix}")
+    if X.min() < -_X_TOLERANCE or X.max() > 1 + _X_TOLERANCE:
+        raise UserError(f"{where} has X values outside [0, 1] (min {X.min():.4g}, max {X.max():.4g}); "
                         "HPO-B's X must be transformed to [0, 1] (log, then min-max)")
     return X, y

@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import hashlib
 import os
+import sys
 import time
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
+from hpogen.checks import check_id
 from hpogen.errors import UserError
 from hpogen.results import (SOURCES_DIR, Results, has_run, load_results, load_sources, save_results, save_sources,
                             set_run)
@@ -28,7 +30,9 @@ MINI_SURROGATES_DIR = MINI_ROOT / "saved-surrogates"
 MINI_CHECKPOINT_DIR = REPO_ROOT / "checkpoints" / "mini"
 REAL_DATA_DIR = REPO_ROOT / "hpob-data"
 REAL_SURROGATES_DIR = REPO_ROOT / "saved-surrogates"
+RUNS_DIR = REPO_ROOT / "runs"  # git-ignored: default outputs of example_gen.py and meta_train.py
 PROTOCOLS = ("continuous", "discrete")
+DEFAULT_SPACES = ("5971", "mini-xgboost")  # the first one the data has is the default space
 
 
 @dataclass(frozen=True)
@@ -121,11 +125,27 @@ def get_handler(data_dir: str, mode: str, surrogates_dir: str):
 def checkpoint_for(cfg: SweepConfig, run: Run) -> str | None:
     if run.method != "GEN-VAE" or not cfg.checkpoint_dir:
         return None
-    path = Path(cfg.checkpoint_dir) / f"{run.space}.pt"
+    path = Path(cfg.checkpoint_dir) / f"{check_id('search space', run.space)}.pt"
     if not path.is_file():
         raise UserError(f"no checkpoint for search space {run.space} in {cfg.checkpoint_dir} (expected {path}); "
                         f"run: python meta_train.py --search-space {run.space} --out {cfg.checkpoint_dir}")
     return str(path)
+
+
+def check_checkpoints(cfg: SweepConfig, runs: Iterable[Run]) -> None:
+    """Load each space's GEN-VAE checkpoint once and refuse one of another space or dimension."""
+    from_checkpoint = sorted({r.space for r in runs if r.method == "GEN-VAE"}) if cfg.checkpoint_dir else []
+    if not from_checkpoint:
+        return
+    from methods.generative_hpo import CheckpointError, load_checkpoint
+
+    handler = get_handler(cfg.data_dir, cfg.mode, cfg.surrogates_dir)
+    for space in from_checkpoint:
+        path = checkpoint_for(cfg, Run("GEN-VAE", space, "", ""))
+        try:
+            load_checkpoint(path, space, handler.get_search_space_dim(space))
+        except CheckpointError as err:
+            raise UserError(str(err)) from None
 
 
 def execute_run(cfg: SweepConfig, run: Run) -> RunResult:
@@ -245,8 +265,11 @@ def _worker_init(threads: int) -> None:
 
 def run_sweep(cfg: SweepConfig, runs: list[Run], out_dir: str | Path, jobs: int = 1,
               ray_address: str | None = None, use_ray: bool = False, progress: bool = True,
-              on_result: Callable[[RunResult], None] | None = None) -> dict[str, Results]:
+              on_result: Callable[[RunResult], None] | None = None, announce: str = "") -> dict[str, Results]:
     """Execute the runs not yet in ``out_dir`` and save each as it finishes.
+
+    Everything that can be checked is checked before the first run: the
+    results files already in ``out_dir`` and the GEN-VAE checkpoints.
 
     Args:
         cfg: what every run shares.
@@ -256,6 +279,8 @@ def run_sweep(cfg: SweepConfig, runs: list[Run], out_dir: str | Path, jobs: int 
         use_ray / ray_address: run as Ray tasks on the cluster at
             ``ray_address`` (a new local one when None).
         progress: show a tqdm bar over runs.
+        announce: a line printed on stderr once those checks passed, before
+            the first run (e.g. which benchmark is used).
 
     Returns:
         ``{method: results}`` including the runs that were already present.
@@ -264,6 +289,9 @@ def run_sweep(cfg: SweepConfig, runs: list[Run], out_dir: str | Path, jobs: int 
         raise UserError(f"--jobs must be >= 1, got {jobs}")
     store = ResultStore(out_dir, sorted({r.method for r in runs}), cfg.trials)
     pending = [r for r in runs if not store.done(r)]
+    check_checkpoints(cfg, pending)
+    if announce:
+        print(announce, file=sys.stderr)
     bar = _progress(len(runs), len(runs) - len(pending), progress)
 
     def finish(result: RunResult) -> None:
@@ -348,6 +376,12 @@ class Benchmark:
     checkpoint_dir: Path | None
     note: str = ""
 
+    @property
+    def runs_dir(self) -> Path:
+        """Git-ignored folder of ``example_gen.py``'s and ``meta_train.py``'s default outputs."""
+        name = self.name if self.name != "custom" else self.data_dir.resolve().parent.name
+        return RUNS_DIR / name
+
 
 HOW_TO_GET_HPOB = ("get HPO-B with `python download_hpob.py` (README section 'HPO-B data') "
                    "or pass --data-dir and --surrogates-dir")
@@ -384,11 +418,14 @@ def resolve_benchmark(data_dir: str | Path | None = None, surrogates_dir: str | 
                      REPO_ROOT / "plots", None)
 
 
-def default_spaces(handler, bench: Benchmark) -> list[str]:
-    """The benchmark's default spaces that exist in the data, else all of them."""
+def default_spaces(handler, bench: Benchmark | None = None) -> list[str]:
+    """HPO-B's 5971 if the data has it, else hpob-mini's mini-xgboost, else every space.
+
+    The choice depends on the data only, not on where it lies: a copy of
+    hpob-mini elsewhere gets the same default as the bundled one.
+    """
     spaces = handler.get_search_spaces()
-    if bench.default_spaces and all(s in spaces for s in bench.default_spaces):
-        return list(bench.default_spaces)
-    if "5971" in spaces:
-        return ["5971"]
+    for space in DEFAULT_SPACES:
+        if space in spaces:
+            return [space]
     return spaces

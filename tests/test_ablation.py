@@ -26,3 +26,37 @@ def test_ablation_runs_variants_and_writes_the_table(tiny_hpob, tmp_path, capsys
 def test_ablation_refuses_unknown_variant(tiny_hpob, capsys):
     assert ablation.main(["--data-dir", str(tiny_hpob[0]), "--variants", "magic"]) == 2
     assert "unknown variant 'magic'" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("extra, message", [
+    (["--search-spaces", "nope"], "unknown search space 'nope'"),
+    (["--seeds", "test9"], "unknown seed 'test9'"),
+    (["--checkpoint-dir", "/nonexistent-ckpts"], "no checkpoint for search space 200"),
+])
+def test_ablation_checks_names_before_fitting_anything(tiny_hpob, tmp_path, capsys, monkeypatch, extra, message):
+    import hpogen.splitview
+
+    monkeypatch.setattr(hpogen.splitview, "build_validation_view",
+                        lambda *a, **k: pytest.fail("the validation view (surrogate fitting) must come after the checks"))
+    data_dir, surr_dir = tiny_hpob
+    argv = ["--data-dir", str(data_dir), "--surrogates-dir", str(surr_dir), "--split", "validation",
+            "--checkpoint-dir", str(tmp_path / "ckpt"), "--out", str(tmp_path / "abl"), "--quiet"]
+    if "--search-spaces" not in extra:
+        argv += ["--search-spaces", "200"]
+    assert ablation.main(argv + extra) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("error: ") and message in err[0]
+    assert not (tmp_path / "abl").exists()
+
+
+def test_benchmark_validation_split_checks_names_before_fitting_anything(tiny_hpob, tmp_path, capsys, monkeypatch):
+    import benchmark
+    import hpogen.splitview
+
+    monkeypatch.setattr(hpogen.splitview, "build_validation_view",
+                        lambda *a, **k: pytest.fail("the validation view (surrogate fitting) must come after the checks"))
+    data_dir, surr_dir = tiny_hpob
+    assert benchmark.main(["--data-dir", str(data_dir), "--surrogates-dir", str(surr_dir), "--split", "validation",
+                           "--methods", "RS", "--search-spaces", "nope", "--out", str(tmp_path / "r"),
+                           "--plot-dir", str(tmp_path / "p"), "--quiet"]) == 2
+    assert "unknown search space 'nope'" in capsys.readouterr().err

@@ -1,4 +1,6 @@
 """The bundled hpob-mini benchmark loads through the handler and meets its spec."""
+import json
+
 import numpy as np
 import pytest
 
@@ -13,20 +15,36 @@ def handler():
     return HPOBHandler(MINI_DATA_DIR, mode="v3", surrogates_dir=MINI_SURROGATES_DIR)
 
 
-def test_spaces_dimensions_and_splits(handler):
-    assert handler.get_search_spaces() == ["mini-xgboost", "mini-svm"]
-    assert handler.get_search_space_dim("mini-xgboost") == 16
-    assert handler.get_search_space_dim("mini-svm") < 16
+@pytest.fixture(scope="module")
+def build_info():
+    return json.loads((MINI_DATA_DIR.parent / "build-info.json").read_text())
+
+
+def test_spaces_dimensions_and_splits_are_exactly_the_recorded_ones(handler, build_info):
+    """The counts README and data/hpob-mini/README.md state, as build-info.json records them."""
+    knobs = build_info["knobs"]
+    assert handler.get_search_spaces() == knobs["spaces"] == ["mini-xgboost", "mini-svm"]
+    assert len(knobs["datasets"]) == 34 and knobs["configs_per_dataset"] == 500
+    assert (knobs["n_test"], knobs["n_valid"]) == (6, 4)
+    assert {s: build_info["spaces"][s]["dim"] for s in knobs["spaces"]} == {"mini-xgboost": 16, "mini-svm": 8}
     for space in handler.get_search_spaces():
-        train = handler.get_meta_split("train", space)
-        validation = handler.get_meta_split("validation", space)
-        test = handler.get_meta_split("test", space)
-        assert len(train) >= 16 and len(validation) >= 4 and len(test) >= 6
-        assert not (set(train) & set(validation)) and not (set(train) & set(test)) \
-            and not (set(validation) & set(test))
-        for X, y in [*train.values(), *validation.values(), *test.values()]:
-            assert len(X) >= 300 and X.shape[1] == handler.get_search_space_dim(space)
-            assert X.min() >= 0 and X.max() <= 1 and np.isfinite(y).all()
+        recorded = build_info["spaces"][space]
+        assert handler.get_search_space_dim(space) == recorded["dim"] == len(recorded["columns"])
+        splits = {split: handler.get_meta_split(split, space) for split in ("train", "validation", "test")}
+        for split, data in splits.items():
+            assert sorted(data) == sorted(recorded["splits"][split])
+        assert [len(splits[s]) for s in ("train", "validation", "test")] == [24, 4, 6]
+        assert sorted(d for data in splits.values() for d in data) == sorted(knobs["datasets"])
+        for split, data in splits.items():
+            for dataset, (X, y) in data.items():
+                assert X.shape == (knobs["configs_per_dataset"], recorded["dim"]), (space, dataset)
+                assert X.min() >= 0 and X.max() <= 1 and np.isfinite(y).all()
+                stats = recorded["datasets"][dataset]
+                assert (y.min(), y.max()) == pytest.approx((stats["y_min"], stats["y_max"]), abs=1e-6)
+    # the meta-train-augmented file is the meta-train file (data/hpob-mini/README.md)
+    augmented = HPOBHandler(MINI_DATA_DIR, mode="v1", surrogates_dir=MINI_SURROGATES_DIR)
+    for space in handler.get_search_spaces():
+        assert sorted(augmented.get_meta_split("train", space)) == sorted(handler.get_meta_split("train", space))
 
 
 def test_ids_cannot_pass_for_hpob_ones(handler):
@@ -56,10 +74,15 @@ def test_tasks_are_worth_optimising(handler):
             assert (y.max() - best_of_initial) / (y.max() - y.min()) > 0.02, (space, dataset)
 
 
-def test_bundled_files_fit_the_size_budget():
+def test_bundled_size_is_the_stated_one():
+    """data/hpob-mini/README.md: 15.9 MB (hpob-data 4.5 MB, surrogates 11.3 MB), MB = 10^6 bytes."""
     root = MINI_DATA_DIR.parent
-    total = sum(p.stat().st_size for p in root.rglob("*") if p.is_file() and ".cache" not in str(p))
-    assert total <= 25 * 2**20
+
+    def megabytes(folder):
+        return round(sum(p.stat().st_size for p in folder.rglob("*")
+                         if p.is_file() and ".cache" not in str(p)) / 1e6, 1)
+
+    assert (megabytes(root), megabytes(MINI_DATA_DIR), megabytes(MINI_SURROGATES_DIR)) == (15.9, 4.5, 11.3)
 
 
 @pytest.mark.skipif(not MINI_CHECKPOINT_DIR.is_dir(), reason="no bundled checkpoints")

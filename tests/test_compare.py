@@ -19,7 +19,10 @@ from hpogen.compare import (  # noqa: E402
     rank_methods, snap_ties, summary_markdown, summary_table, write_report)
 from hpogen.errors import UserError  # noqa: E402
 
-PUBLISHED = Path(__file__).resolve().parents[2] / "shared" / "hpob" / "results"
+# HPO-B's published results files: python download_hpob.py --baselines puts them in results/published
+PUBLISHED_DIRS = [REPO / "results" / "published", REPO.parent / "shared" / "hpob" / "results"]
+PUBLISHED = next((d for d in PUBLISHED_DIRS if (d / "RS-C.json").is_file()), PUBLISHED_DIRS[0])
+NO_PUBLISHED = "HPO-B's published results are not in results/published (python download_hpob.py --baselines)"
 
 
 def write_json(path: Path, data) -> Path:
@@ -176,15 +179,68 @@ def test_script_writes_figures_and_summary(tmp_path, capsys):
     assert "| method | regret@10 |" in printed and "| A |" in printed
 
 
-def test_summary_values_match_the_curves(tmp_path):
-    comparison = align_results({"A": synthetic(), "B": synthetic(step=0.02)})
-    report = write_report(comparison, tmp_path, cd_trial=10, formats=("png",),
+def tiny_pair() -> dict:
+    """Two methods, 2 tasks x 2 seeds, 1 trial: every number below is worked out by hand."""
+    a = {"1": {"10": {"test0": [0.5, 0.9], "test1": [0.5, 0.8]}, "11": {"test0": [0.6, 0.6], "test1": [0.2, 1.0]}}}
+    b = {"1": {"10": {"test0": [0.5, 0.7], "test1": [0.5, 0.8]}, "11": {"test0": [0.6, 0.7], "test1": [0.2, 0.5]}}}
+    return {"A": a, "B": b}
+
+
+def test_summary_table_holds_hand_computed_values(tmp_path):
+    # trial 0: regrets A = B = (0.5, 0.5, 0.4, 0.8) -> mean 0.55, every run a tie -> rank 1.5
+    # trial 1: A = (0.1, 0.2, 0.4, 0.0) -> 0.175, B = (0.3, 0.2, 0.3, 0.5) -> 0.325;
+    #          per run A wins, tie, B wins, A wins -> ranks A (1, 1.5, 2, 1) = 1.375, B (2, 1.5, 1, 2) = 1.625
+    comparison = align_results(tiny_pair())
+    table = summary_table(comparison, trials=(0, 1, 5)).splitlines()
+    assert table[0] == "| method | regret@0 | regret@1 | regret@5 | rank@0 | rank@1 | rank@5 |"
+    assert table[2] == "| A | 0.5500 | 0.1750 | – | 1.50 | 1.38 | – |"
+    assert table[3] == "| B | 0.5500 | 0.3250 | – | 1.50 | 1.62 | – |"
+    report = write_report(comparison, tmp_path, cd_trial=1, formats=("png",),
                           summary_path=tmp_path / "deep" / "summary.md")
-    curves = curve_stats(comparison)
-    row_a = next(line for line in report.table.splitlines() if line.startswith("| A "))
-    assert f"| {curves.regret_mean[0, 10]:.4f} |" in row_a and f"| {curves.rank_mean[0, 10]:.2f} |" in row_a
-    assert (tmp_path / "deep" / "summary.md").exists()
-    assert "](../regret_rank.png)" in (tmp_path / "deep" / "summary.md").read_text()
+    assert report.table.splitlines()[2] == "| A | – | – | – | – | – | – | – | – |"  # no trial 10 here
+    summary = (tmp_path / "deep" / "summary.md").read_text()
+    assert "](../regret_rank.png)" in summary
+    # two methods: exact Wilcoxon on the 3 runs that differ (A - B = -0.2, +0.1, -0.5: W+ = 1, and 2 of the
+    # 8 sign patterns have W <= 1, two-sided p = 0.5); on the 2 task means (0.15 vs 0.25, 0.2 vs 0.4)
+    # W = 0, 1 of 4 patterns, two-sided p = 0.5
+    assert "Wilcoxon signed-rank test p = 0.5 at trial 1 over 4 runs" in summary
+    assert "On task means: Wilcoxon signed-rank test p = 0.5 at trial 1 over 2 tasks" in summary
+    assert "Mean ranks over tasks: A 1.00, B 2.00." in summary
+    # A reached the optimum on one run of four at trial 1, the last one (no summary trial is reached)
+    assert "| method | at optimum @1 |" in summary and "| A | 25% |" in summary and "| B | 0% |" in summary
+
+
+def test_share_of_runs_at_the_optimum():
+    from hpogen.compare import optimum_share
+
+    table = optimum_share(align_results(tiny_pair()), trials=(0, 1, 10)).splitlines()
+    assert table == ["| method | at optimum @0 | at optimum @1 |", "| --- | --- | --- |",
+                     "| A | 0% | 25% |", "| B | 0% | 0% |"]
+
+
+def three_methods_four_tasks() -> dict:
+    """Task means A < B < C on three tasks, A < C < B on the fourth; seeds at mean +- 0.05."""
+    means = {"A": [0.1, 0.1, 0.1, 0.1], "B": [0.2, 0.2, 0.2, 0.3], "C": [0.3, 0.3, 0.3, 0.2]}
+    return {m: {"1": {f"d{k}": {"test0": [1 - (v + 0.05)], "test1": [1 - (v - 0.05)]}
+                      for k, v in enumerate(values)}} for m, values in means.items()}
+
+
+def test_friedman_and_nemenyi_on_task_means_by_hand():
+    comparison = align_results(three_methods_four_tasks())
+    # tasks: rank sums A 4, B 9, C 11 over n = 4 blocks, k = 3:
+    # chi2 = 12 / (n k (k + 1)) * (16 + 81 + 121) - 3 n (k + 1) = 54.5 - 48 = 6.5; df 2 -> p = exp(-6.5 / 2)
+    tasks = critical_difference(comparison, trial=0, blocks="tasks")
+    assert tasks.n_runs == 4 and tasks.blocks == "tasks"
+    assert tasks.p_value == pytest.approx(math.exp(-3.25))
+    assert tasks.mean_ranks == pytest.approx({"A": 1.0, "B": 2.25, "C": 2.75})
+    # Nemenyi: q(0.05, 3, inf) / sqrt(2) = 2.3437 -> CD = 2.3437 * sqrt(3 * 4 / (6 * 4))
+    assert tasks.cd == pytest.approx(2.3437 * math.sqrt(0.5), abs=1e-3)
+    assert "over 4 tasks ((space, dataset), regret averaged over seeds)" in tasks.describe()
+    # runs: each seed keeps its task's order, so the same rank sums doubled over n = 8 blocks:
+    # chi2 = 12 / 96 * (64 + 324 + 484) - 96 = 13 -> p = exp(-6.5); the run-level test is the stronger one
+    runs = critical_difference(comparison, trial=0)
+    assert runs.n_runs == 8 and runs.p_value == pytest.approx(math.exp(-6.5))
+    assert runs.cd == pytest.approx(2.3437 * math.sqrt(0.25), abs=1e-3)
 
 
 @pytest.mark.parametrize("make_args, message", [
@@ -212,7 +268,7 @@ def test_script_reports_bad_input_in_one_line(tmp_path, capsys, make_args, messa
 # HPO-B's published numbers (FORMAT.md)
 
 
-@pytest.mark.skipif(not PUBLISHED.is_dir(), reason=f"published HPO-B results not found at {PUBLISHED}")
+@pytest.mark.skipif(not PUBLISHED.is_dir(), reason=NO_PUBLISHED)
 def test_reproduces_the_published_continuous_numbers():
     files = [PUBLISHED / f"{name}.json" for name in ["RS-C", "GP-C", "DGP-C"]]
     comparison = load_comparison(files, methods=["RS-C", "GP-C", "DGP-C"])
@@ -226,7 +282,8 @@ def test_reproduces_the_published_continuous_numbers():
         assert [round(curves.rank_mean[i, t], 2) for t in (25, 50, 100)] == rank[method]
 
 
-@pytest.mark.skipif(not PUBLISHED.is_dir(), reason=f"published HPO-B results not found at {PUBLISHED}")
+@pytest.mark.skipif(not (PUBLISHED / "GEN-VAE.json").is_file(),
+                    reason="the prototype's GEN-VAE.json (not published by HPO-B) is not beside the published files")
 def test_reproduces_the_published_space_5971_numbers_with_gen_vae_cut_to_50_trials():
     names = ["GEN-VAE", "RS-C", "GP-C", "DGP-C"]
     comparison = load_comparison([PUBLISHED / f"{n}.json" for n in names], methods=names)
@@ -239,7 +296,7 @@ def test_reproduces_the_published_space_5971_numbers_with_gen_vae_cut_to_50_tria
         assert [round(curves.regret_mean[i, t], 4) for t in (0, 10, 25, 50)] == expected[method]
 
 
-@pytest.mark.skipif(not PUBLISHED.is_dir(), reason=f"published HPO-B results not found at {PUBLISHED}")
+@pytest.mark.skipif(not PUBLISHED.is_dir(), reason=NO_PUBLISHED)
 def test_reproduces_the_published_discrete_numbers():
     names = ["Random", "GP", "DGP", "FSBO"]
     comparison = load_comparison([PUBLISHED], methods=names)

@@ -2,6 +2,8 @@ import orjson
 import pytest
 
 import crossval
+import hpogen.meta_training
+from hpogen import runner
 from hpogen.crossval import DESIGN_VARIANTS, build_fold, fold_datasets, run_crossval
 from hpogen.errors import UserError
 from hpogen.meta_training import MetaTrainConfig
@@ -33,7 +35,7 @@ def test_fold_holds_out_train_datasets_only(tiny_hpob, tmp_path):
         build_fold(data_dir, "200", 0, 3, tmp_path / "other")
 
 
-def test_crossval_runs_variants_and_peers_on_held_out_datasets(tiny_hpob, tmp_path):
+def test_crossval_runs_variants_and_peers_on_held_out_datasets(tiny_hpob, tmp_path, monkeypatch):
     data_dir, _ = tiny_hpob
     variants = ["decoded pool, learned EI, refinement (default)"]
     text = run_crossval(data_dir, ["200"], tmp_path / "cv", n_folds=2, variants=variants, trials=3,
@@ -45,9 +47,26 @@ def test_crossval_runs_variants_and_peers_on_held_out_datasets(tiny_hpob, tmp_pa
         assert (tmp_path / "cv" / "folds" / f"200-f{k}" / "checkpoints" / "200.pt").is_file()
         curves = load_results(tmp_path / "cv" / f"200-f{k}" / "decoded-pool-learned-EI-refinement-default" / "GEN-VAE.json")
         assert sorted(curves["200"]) == held and len(curves["200"][held[0]]["test0"]) == 4
-    # a rerun resumes from disk: same table
+    # a rerun resumes from disk: delete one finished run, and only that run is computed again
+    variant_file = tmp_path / "cv" / "200-f0" / "isotropic-scorer-to-10-local-default" / "GEN-VAE.json"
+    before = variant_file.read_bytes()
+    curves = orjson.loads(before)
+    del curves["200"]["3"]["test2"]
+    variant_file.write_bytes(orjson.dumps(curves))
+    executed = []
+    real_execute = runner.execute_run
+
+    def spy(cfg, run):
+        executed.append(run)
+        return real_execute(cfg, run)
+
+    monkeypatch.setattr(runner, "execute_run", spy)
+    monkeypatch.setattr(hpogen.meta_training, "meta_train_space",
+                        lambda *a, **k: pytest.fail("the fold checkpoints exist: no meta-training on a rerun"))
     assert run_crossval(data_dir, ["200"], tmp_path / "cv", n_folds=2, variants=variants, trials=3,
                         meta_cfg=TINY_META, quick_surrogates=True, progress=False) == text
+    assert executed == [runner.Run("GEN-VAE", "200", "3", "test2")]
+    assert variant_file.read_bytes() == before        # recomputed to the same curve
 
 
 def test_crossval_script_refuses_bad_arguments(tiny_hpob, capsys):

