@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-METHOD_NAMES = ("GEN-VAE", "RS", "GP-BO", "TPE")
+METHOD_NAMES = ("GEN-VAE", "RS", "GP-BO", "TPE", "GP-Optuna", "SMAC")
 
 
 def make_method(name: str, seed: int, device: str = "cpu", checkpoint: str | None = None,
@@ -32,4 +32,12 @@ def make_method(name: str, seed: int, device: str = "cpu", checkpoint: str | Non
         from methods.tpe import TPE
 
         return TPE(seed=seed, **options)
+    if name == "GP-Optuna":
+        from methods.optuna_gp import OptunaGP
+
+        return OptunaGP(seed=seed, **options)
+    if name == "SMAC":
+        from methods.smac import SMAC
+
+        return SMAC(seed=seed, **options)
     raise ValueError(f"unknown method {name!r}; valid: {', '.join(METHOD_NAMES)}")

@@ -51,6 +51,10 @@ class GPBO:
     raises, or when the acquisition gives no finite value, the method returns a
     uniform random point in [0, 1]^d (continuous) or a uniform random index
     into X_pen (discrete), drawn from a Generator seeded like everything else.
+    These fallbacks are counted, not hidden: after each call ``last_source`` is
+    ``"gp"``, ``"constant-y"`` (y constant, no GP fitted) or
+    ``"random-fallback"`` (the GP failed), and the benchmark records it per
+    suggestion.
 
     Reproducibility: each call seeds its own randomness (torch inside
     ``torch.random.fork_rng``, so the global torch RNG is left untouched) from
@@ -75,6 +79,7 @@ class GPBO:
         self.num_restarts = num_restarts
         self.raw_samples = raw_samples
         self.pool_batch_size = pool_batch_size
+        self.last_source: str | None = None
 
     def observe_and_suggest(
         self,
@@ -100,11 +105,13 @@ class GPBO:
         rng = call_rng(self.seed, X_obs, y_obs, X_pen)
 
         suggestion = None
+        self.last_source = "constant-y"
         if np.ptp(y_obs) > 0:
             try:
                 suggestion = self._suggest_with_gp(X_obs, y_obs, X_pen, rng)
-            except Exception:  # any fitting / numerical failure -> random fallback
+            except Exception:  # any fitting / numerical failure -> random fallback, counted
                 suggestion = None
+            self.last_source = "random-fallback" if suggestion is None else "gp"
 
         if X_pen is None:
             if suggestion is None:

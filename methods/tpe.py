@@ -20,18 +20,19 @@ Example:
 """
 from __future__ import annotations
 
-import warnings
-
 import numpy as np
 import optuna
-from optuna.distributions import FloatDistribution
-from optuna.exceptions import ExperimentalWarning
 
+from methods._optuna import ask_with_history, nearest_row
 from methods._seeding import call_rng
 
 
 class TPE:
-    """Optuna's TPE (multivariate by default for one objective in Optuna 5) for HPO-B.
+    """Optuna's multivariate TPE for HPO-B.
+
+    ``multivariate=True`` is passed explicitly: Optuna's default for it has
+    changed between versions (False in Optuna 4; None, meaning True for one
+    objective, in Optuna 5), and requirements.txt allows both.
 
     ``n_startup_trials`` defaults to 5, the size of HPO-B's initial design: the
     history handed over already holds 5 points, so TPE proper runs from the
@@ -81,50 +82,17 @@ class TPE:
         y_obs = np.asarray(y_obs, dtype=np.float64).reshape(-1)
         d = X_obs.shape[1]
         rng = call_rng(self.seed, X_obs, y_obs, X_pen)
-        point = self._ask(X_obs, y_obs, int(rng.integers(2**32)))  # (d,)
+        sampler_seed = int(rng.integers(2**32))
+        point = ask_with_history(lambda: optuna.samplers.TPESampler(
+            seed=sampler_seed,
+            n_startup_trials=self.n_startup_trials,
+            n_ei_candidates=self.n_ei_candidates,
+            multivariate=True,
+        ), X_obs, y_obs)  # (d,)
         if not np.all(np.isfinite(point)):  # defensive: never hand back NaN
             point = rng.random(d)
         point = np.clip(point, 0.0, 1.0)
 
         if X_pen is None:
             return point.reshape(1, d)
-        distances = np.linalg.norm(np.asarray(X_pen, dtype=np.float64) - point, axis=1)  # (m,)
-        return int(np.argmin(distances))
-
-    def _ask(self, X_obs: np.ndarray, y_obs: np.ndarray, sampler_seed: int) -> np.ndarray:
-        """Run one ask of a fresh TPE study that holds the history.
-
-        Args:
-            X_obs: (n, d) observed configurations.
-            y_obs: (n,) observed scores.
-            sampler_seed: seed of this call's ``TPESampler``.
-
-        Returns:
-            (d,) the point TPE asks for.
-        """
-        d = X_obs.shape[1]
-        names = [f"x{j}" for j in range(d)]
-        distributions = {name: FloatDistribution(0.0, 1.0) for name in names}
-        verbosity = optuna.logging.get_verbosity()
-        optuna.logging.set_verbosity(optuna.logging.WARNING)
-        try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", ExperimentalWarning)
-                sampler = optuna.samplers.TPESampler(
-                    seed=sampler_seed,
-                    n_startup_trials=self.n_startup_trials,
-                    n_ei_candidates=self.n_ei_candidates,
-                )
-                study = optuna.create_study(direction="maximize", sampler=sampler)
-                study.add_trials([
-                    optuna.trial.create_trial(
-                        params={name: float(np.clip(x, 0.0, 1.0)) for name, x in zip(names, row)},
-                        distributions=distributions,
-                        value=float(value),
-                    )
-                    for row, value in zip(X_obs, y_obs)
-                ])
-                trial = study.ask(distributions)
-                return np.array([trial.params[name] for name in names], dtype=np.float64)
-        finally:
-            optuna.logging.set_verbosity(verbosity)
+        return nearest_row(X_pen, point)

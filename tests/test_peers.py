@@ -1,4 +1,8 @@
-"""Tests of the peer optimizers (methods/gp_bo.py, methods/tpe.py) behind HPO-B's protocol."""
+"""Tests of the peer optimizers behind HPO-B's protocol (methods/gp_bo.py, tpe.py, optuna_gp.py, smac.py).
+
+The behaviour every peer shares is tested here; tests/test_smac.py and
+tests/test_optuna_gp.py test what is particular to the two newer peers.
+"""
 from __future__ import annotations
 
 from typing import Callable
@@ -9,12 +13,16 @@ import torch
 
 import methods.gp_bo
 from methods.gp_bo import GPBO
+from methods.optuna_gp import OptunaGP
+from methods.smac import SMAC
 from methods.tpe import TPE
 
 # Small optimizer budgets keep GP-BO's continuous loop fast; the method is unchanged.
 METHODS: dict[str, Callable[[int | None], object]] = {
     "GPBO": lambda seed: GPBO(seed=seed, num_restarts=2, raw_samples=64),
     "TPE": lambda seed: TPE(seed=seed),
+    "OptunaGP": lambda seed: OptunaGP(seed=seed),
+    "SMAC": lambda seed: SMAC(seed=seed),
 }
 
 
@@ -128,13 +136,19 @@ def test_gpbo_falls_back_to_a_valid_random_suggestion_when_fitting_fails(history
     def failing_fit(*args, **kwargs):
         raise RuntimeError("simulated fitting failure")
 
-    monkeypatch.setattr(methods.gp_bo, "fit_gpytorch_mll", failing_fit)
     X_obs, y_obs, pool = history
-    method = GPBO(seed=3)
+    method = GPBO(seed=3, num_restarts=2, raw_samples=32)
+    method.observe_and_suggest(X_obs, y_obs)
+    assert method.last_source == "gp"
+    monkeypatch.setattr(methods.gp_bo, "fit_gpytorch_mll", failing_fit)
     point = method.observe_and_suggest(X_obs, y_obs)
     assert_valid_point(point, d=4)
+    assert method.last_source == "random-fallback"  # counted, not hidden
     np.testing.assert_array_equal(point, GPBO(seed=3).observe_and_suggest(X_obs, y_obs))
     assert_valid_index(method.observe_and_suggest(X_obs, y_obs, pool), m=len(pool))
+    assert method.last_source == "random-fallback"
+    method.observe_and_suggest(X_obs, np.full_like(y_obs, 0.5))
+    assert method.last_source == "constant-y"
 
 
 @pytest.mark.parametrize("name", METHODS)
@@ -154,10 +168,12 @@ def test_degenerate_histories_still_give_valid_suggestions(name, case, history):
 
 # Suggestions per run in the comparison with random search: GP-BO is costly per call and
 # converges fast; TPE is cheap per call but its density estimates need more history.
+# GP-Optuna and SMAC (0.5-1 s per suggestion) are left out to keep CI short; that they
+# use the history is tested directly in tests/test_optuna_gp.py and tests/test_smac.py.
 N_TRIALS = {"GPBO": 10, "TPE": 30}
 
 
-@pytest.mark.parametrize("name", METHODS)
+@pytest.mark.parametrize("name", N_TRIALS)
 @pytest.mark.parametrize("protocol", ["continuous", "discrete"])
 def test_beats_random_search_on_a_smooth_task(name, protocol):
     """Over 4 seeds (d=4, 5 initial points): mean regret under half of random search's,
