@@ -130,7 +130,7 @@ def test_script_help_and_exit_code():
 def test_unknown_method_is_one_line(tiny_hpob, tmp_path, capsys):
     assert run_gen(tiny_hpob, tmp_path, "--method", "BOHB", "--trials", "2") == 2
     err = capsys.readouterr().err.strip().splitlines()
-    assert err == ["error: unknown method 'BOHB'; valid: GEN-VAE, RS, GP-BO, TPE"]
+    assert err == ["error: unknown method 'BOHB'; valid: GEN-VAE, RS, GP-BO, TPE, GP-Optuna, SMAC"]
 
 
 def test_corrupt_checkpoint_and_surrogate_are_one_line_errors(tiny_hpob, tmp_path, capsys):

@@ -178,8 +178,8 @@ def test_checkpoint_is_used_only_when_its_space_matches(tmp_path):
         Tuner(space, checkpoint=tmp_path / "missing.pt")
     with pytest.raises(UserError, match="GEN-VAE only"):
         Tuner(space, method="TPE", checkpoint=CHECKPOINT)
-    with pytest.raises(UserError, match="unknown method 'SMAC'"):
-        Tuner(space, method="SMAC")
+    with pytest.raises(UserError, match="unknown method 'BOHB'"):
+        Tuner(space, method="BOHB")
     with pytest.raises(UserError, match="direction"):
         Tuner(space, method="RS", direction="max")
 

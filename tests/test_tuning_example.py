@@ -56,7 +56,7 @@ def test_script_writes_table_plot_curves_and_resumes(tmp_path, capsys):
 SVM_CHECKPOINT = str(tune_xgboost.DEFAULT_CHECKPOINT.with_name("mini-svm.pt"))
 
 
-@pytest.mark.parametrize("argv, words", [(["--methods", "SMAC"], "unknown method 'SMAC'"),
+@pytest.mark.parametrize("argv, words", [(["--methods", "BOHB"], "unknown method 'BOHB'"),
                                          (["--evals", "0"], "--evals"),
                                          (["--checkpoint", SVM_CHECKPOINT], "'mini-svm'")])
 def test_script_bad_input_is_one_line_and_exit_2(tmp_path, capsys, argv, words):
