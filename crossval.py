@@ -5,7 +5,7 @@ fold on the others, and runs every design variant of GEN-VAE and the peers
 (RS, TPE) on the held-out datasets; the meta-test datasets are never touched.
 
     python crossval.py                                   # bundled hpob-mini, both spaces, 3 folds
-    python crossval.py --search-spaces mini-svm --variants "decoded pool, learned EI, refinement (default)"
+    python crossval.py --search-spaces mini-svm --variants "ARD, scorer to 10, local (default)"
 
 Writes the folds (data, surrogates, checkpoints) to build/crossval/<benchmark>/ and the
 results and crossval.md to results/<benchmark>-crossval/; reruns resume.
