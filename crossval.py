@@ -49,7 +49,7 @@ def main(argv=None) -> None:
     spaces = args.search_spaces or handler.get_search_spaces()
     plan_runs(handler, ["RS"], spaces)  # unknown space ids fail here, before any fold is built
     out = check_output_dir(args.out or REPO_ROOT / "results" / f"{bench.name}-crossval", "--out")
-    cfg = MetaTrainConfig(steps=args.steps, val_every=min(MetaTrainConfig.val_every, args.steps))
+    cfg = MetaTrainConfig(steps=args.steps, val_every=min(MetaTrainConfig.val_every, args.steps), gp_prior=True)
     folds = REPO_ROOT / "build" / "crossval" / bench.name
     print(run_crossval(bench.data_dir, spaces, out, args.folds, args.variants, args.trials, args.jobs, cfg,
                        progress=not args.quiet, folds_dir=folds))

@@ -41,6 +41,8 @@ class MetaTrainConfig:
     val_every: int = 200           # steps between validations
     val_batches: int = 8           # fixed validation batches per validation dataset
     patience: int = 0              # stop after this many validations without improvement (0 = never)
+    gp_prior: bool = False         # also meta-learn the ARD GP kernel of gp_kernel="meta-ard" (not the default
+    #                                ranking's kernel; minutes of fitting, one GP per meta-train dataset)
     lr: float = 1e-3
     seed: int = 0
 
@@ -200,9 +202,11 @@ def meta_train_space(data_dir: str | Path, search_space: str, out_dir: str | Pat
     train = handler.get_meta_split("train", search_space)
     validation = handler.get_meta_split("validation", search_space)
     model, log = meta_train(train, validation, cfg, model_cfg, device=device, progress=progress)
-    started = time.perf_counter()
-    gp_prior = fit_gp_prior(train, seed=cfg.seed)   # the GP-EI kernel of the late-stage ranking
-    log["seconds"] += time.perf_counter() - started
+    gp_prior = None
+    if cfg.gp_prior:   # the kernel of the optional gp_kernel="meta-ard" ranking
+        started = time.perf_counter()
+        gp_prior = fit_gp_prior(train, seed=cfg.seed, progress=progress)
+        log["seconds"] += time.perf_counter() - started
     out_dir = Path(out_dir)
     checkpoint = out_dir / f"{search_space}.pt"
     extra = {"meta_train_config": asdict(cfg), "best_step": log["best_step"],

@@ -286,7 +286,7 @@ def _matern52(a: np.ndarray, b: np.ndarray, ell: np.ndarray) -> np.ndarray:
 
 
 def fit_gp_prior(tasks: dict[str, tuple[np.ndarray, np.ndarray]], max_points: int = 256, steps: int = 150,
-                 seed: int = 0) -> dict[str, Any]:
+                 seed: int = 0, progress: bool = False) -> dict[str, Any]:
     """Meta-learn the kernel of :func:`gp_expected_improvement` from the meta-training datasets.
 
     On each dataset (at most ``max_points`` rows, y min-max normalised then
@@ -298,9 +298,11 @@ def fit_gp_prior(tasks: dict[str, tuple[np.ndarray, np.ndarray]], max_points: in
     Returns:
         ``{"log_lengthscales": [d floats], "log_noise": float, "n_datasets": int}``.
     """
+    from tqdm import tqdm
+
     rng = np.random.default_rng(seed)
     fits = []
-    for name in sorted(tasks):
+    for name in tqdm(sorted(tasks), disable=not progress, unit="dataset", desc="GP kernel prior", dynamic_ncols=True):
         X, y = tasks[name]
         y = np.asarray(y, np.float64).reshape(-1)
         if len(y) < 8 or y.std() < 1e-12:
@@ -532,6 +534,9 @@ class GenerativeHPO:
             model, payload = load_checkpoint(self.checkpoint, search_space_id)
             self._set_model(model)
             self.gp_prior = payload.get("extra", {}).get("gp_prior")
+            if self.suggest_cfg.gp_kernel == "meta-ard" and not self.gp_prior:
+                raise CheckpointError(f"checkpoint {self.checkpoint} holds no meta-learned GP kernel, which "
+                                      "gp_kernel='meta-ard' needs; retrain it with meta_train.py --gp-prior")
 
     # ----------------------------------------------------------- model state
     def _set_model(self, model: GenerativeHPOModel) -> None:

@@ -35,3 +35,33 @@ def test_discrete_protocol_goes_to_discrete_subfolders(tiny_hpob, tmp_path):
     assert set(load_results(tmp_path / "res" / "discrete" / "RS.json")["200"]) == {"5", "6"}
     assert "discrete protocol" in (tmp_path / "plots" / "discrete" / "summary.md").read_text()
     assert not (tmp_path / "res" / "RS.json").exists() and not (tmp_path / "plots" / "summary.md").exists()
+
+
+class _Sourced:
+    """A method that says where each suggestion came from, cycling through three sources."""
+
+    def __init__(self, seed):
+        self.rng, self.calls, self.last_source = __import__("numpy").random.default_rng(seed), 0, None
+
+    def observe_and_suggest(self, X_obs, y_obs, X_pen=None):
+        self.last_source = ("decoded", "uniform", "refined-decoded")[self.calls % 3]
+        self.calls += 1
+        return self.rng.random((1, X_obs.shape[1])) if X_pen is None else int(self.rng.integers(len(X_pen)))
+
+
+def test_attribution_counts_sum_to_the_suggestions(tiny_hpob, tmp_path, monkeypatch):
+    import methods
+    from hpogen.results import load_sources
+
+    real = methods.make_method
+    monkeypatch.setattr(methods, "make_method",
+                        lambda name, seed, **kw: _Sourced(seed) if name == "RS" else real(name, seed, **kw))
+    assert run(tiny_hpob, tmp_path) == 0
+    sources = load_sources(tmp_path / "res" / "sources" / "RS.json")
+    assert sources["200"]["5"]["test0"] == ["decoded", "uniform", "refined-decoded", "decoded"]
+    assert load_sources(tmp_path / "res" / "sources" / "TPE.json") is None   # TPE says nothing: no file
+    summary = (tmp_path / "plots" / "summary.md").read_text()
+    rows = [line for line in summary.splitlines() if line.startswith("| RS | ")]
+    counts = {row.split(" | ")[1]: int(row.split(" | ")[2]) for row in rows if "%" in row}
+    assert counts == {"decoded": 8, "uniform": 4, "refined-decoded": 4}   # 4 runs x 4 suggestions = 16
+    assert "| RS | decoded | 8 | 50.0% |" in summary

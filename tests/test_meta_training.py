@@ -5,7 +5,8 @@ import torch
 import meta_train
 from hpogen.errors import UserError
 from hpogen.meta_training import MetaTrainConfig, meta_train as run_meta_train, sample_task_batch
-from methods.generative_hpo import GenerativeHPO, load_checkpoint, save_checkpoint
+from methods.generative_hpo import (CheckpointError, GenerativeHPO, GenerativeHPOConfig, GenerativeHPOModel,
+                                    load_checkpoint, save_checkpoint)
 from methods.random_search import RandomSearch
 
 BASE = np.array([0.8, 0.2, 0.7])
@@ -29,9 +30,7 @@ def test_meta_train_script_writes_a_loadable_checkpoint(tiny_hpob, tmp_path, cap
     assert payload["d"] == 3 and payload["search_space_id"] == "100"
     assert payload["extra"]["train_datasets"] == ["1", "2", "3"]
     assert payload["extra"]["validation_datasets"] == ["4"]
-    prior = payload["extra"]["gp_prior"]
-    assert len(prior["log_lengthscales"]) == 3 and np.isfinite(prior["log_lengthscales"]).all()
-    assert prior["n_datasets"] == 3
+    assert payload["extra"]["gp_prior"] is None          # the GP kernel prior is opt-in (--gp-prior)
     model, _ = load_checkpoint(out / "100.pt", "100", 3)
     assert (out / "100-loss.png").stat().st_size > 5_000
     assert "best validation loss" in capsys.readouterr().out
@@ -99,3 +98,53 @@ def test_meta_trained_model_beats_random_on_a_held_out_task_of_its_family(tmp_pa
         # every seed better, and the mean regret (distance to the optimum 0) a fraction of random search's
         assert wins == 6, suggest
         assert -np.mean(gen_best) < 0.25 * -np.mean(rs_best), suggest
+
+
+def test_gp_prior_only_when_asked_and_meta_ard_needs_it(tiny_hpob, tmp_path):
+    data_dir, _ = tiny_hpob
+    args = ["--data-dir", str(data_dir), "--search-space", "100", "--steps", "2", "--val-every", "2",
+            "--batch-size", "4", "--max-history", "12", "--quiet", "--threads", "1"]
+    assert meta_train.main([*args, "--out", str(tmp_path / "plain")]) == 0
+    with pytest.raises(CheckpointError, match="--gp-prior"):
+        GenerativeHPO(checkpoint=tmp_path / "plain" / "100.pt", suggest={"gp_kernel": "meta-ard"})
+    assert meta_train.main([*args, "--out", str(tmp_path / "prior"), "--gp-prior"]) == 0
+    prior = torch.load(tmp_path / "prior" / "100.pt", weights_only=True)["extra"]["gp_prior"]
+    assert len(prior["log_lengthscales"]) == 3 and np.isfinite(prior["log_lengthscales"]).all()
+    assert prior["n_datasets"] == 3
+    GenerativeHPO(checkpoint=tmp_path / "prior" / "100.pt", suggest={"gp_kernel": "meta-ard"})
+
+
+def test_meta_training_updates_every_network():
+    """The prototype's optimizer held only the CVAE: the embedder, Transformer and scorer never learned."""
+    rng = np.random.default_rng(0)
+    train = {f"t{i}": family_task(rng)[:2] for i in range(4)}
+    cfg = MetaTrainConfig(steps=30, batch_size=8, n_targets=4, max_history=12, val_every=30)
+    model_cfg = GenerativeHPOConfig(embed_dim=16, ff_dim=32, n_heads=2, lr=1e-3)
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(cfg.seed)                      # meta_train's own initialisation
+        initial = GenerativeHPOModel(3, model_cfg).state_dict()
+    model, log = run_meta_train(train, train, cfg, model_cfg, progress=False)
+    assert log["best_step"] == 30                        # the trained weights were kept
+    trained = model.state_dict()
+    for prefix in ("history.embedder", "history.transformer", "cvae.encoder", "cvae.decoder", "scorer"):
+        names = [n for n in trained if n.startswith(prefix)]
+        assert names and all(not torch.equal(initial[n], trained[n]) for n in names), prefix
+
+
+def test_improved_fraction_episodes_keep_targets_outside_their_context():
+    X = np.arange(40, dtype=np.float64)[:, None] / 40          # the row tells the index
+    y = np.random.default_rng(0).random(40)
+    tasks = {"a": (X, y[:, None])}
+    cfg = MetaTrainConfig(batch_size=16, n_targets=6, min_history=3, max_history=20, improved_fraction=0.5,
+                          top_bias=0.5)
+    rng = np.random.default_rng(1)
+    improving = 0
+    for _ in range(30):
+        batch = sample_task_batch(tasks, ["a"], cfg, rng)
+        ctx = np.rint(batch.context[..., 0].numpy() * 40).astype(int)
+        tgt = np.rint(batch.target[..., 0].numpy() * 40).astype(int)
+        for b in range(len(ctx)):
+            assert not set(tgt[b]) & set(ctx[b])
+            assert batch.improved[b].tolist() == [float(y[t] > y[ctx[b]].max()) for t in tgt[b]]
+        improving += batch.improved.sum().item()
+    assert improving > 0.3 * 30 * 16 * 6 * 0.5     # the branch really draws improving targets
