@@ -36,11 +36,10 @@ from pathlib import Path
 from typing import Iterable, Mapping, Sequence
 
 import numpy as np
-import orjson
 from scipy import stats
 
 from hpogen.errors import UserError
-from hpogen.results import SOURCES_DIR, Results, load_results, load_sources
+from hpogen.results import SOURCES_DIR, Results, load_per_suggestion, load_results, load_sources
 
 Run = tuple[str, str, str]  # (space, dataset, seed)
 
@@ -102,25 +101,8 @@ def load_timings(path: str | os.PathLike) -> Results | None:
     Raises:
         UserError: the file exists but is corrupt or not nested like a results file.
     """
-    path = Path(path)
-    if not path.exists():
-        return None
-    try:
-        data = orjson.loads(path.read_bytes())
-    except orjson.JSONDecodeError as err:
-        raise UserError(f"timings file {path} is corrupt or truncated ({err}); move it aside or delete it") from None
-    ok = isinstance(data, dict) and all(
-        isinstance(datasets, dict) and all(
-            isinstance(seeds, dict) and all(
-                isinstance(seconds, list)
-                and all(isinstance(s, (int, float)) and math.isfinite(s) for s in seconds)
-                for seconds in seeds.values())
-            for seeds in datasets.values())
-        for datasets in data.values())
-    if not ok:
-        raise UserError(f"timings file {path} is not nested as {{space: {{dataset: {{seed: [seconds]}}}}}}; "
-                        "move it aside or delete it")
-    return data
+    return load_per_suggestion(path, "timings", lambda s: isinstance(s, (int, float)) and math.isfinite(s),
+                               "seconds")
 
 
 @dataclass
@@ -236,19 +218,15 @@ def align_results(results: Mapping[str, Results], spaces: Sequence[str] | None =
                 curve = curve + [curve[-1]] * (lengths[method] - len(curve))
             incumbents[i, j] = curve[:n_values]
 
-    seconds = {}
+    def per_suggestion(data) -> list:    # the values of the compared runs' first n_values - 1 suggestions
+        return [] if data is None else [value for space, dataset, seed in runs
+                                         for value in data.get(space, {}).get(dataset, {}).get(seed, [])[:n_values - 1]]
+
+    seconds, counts = {}, {}
     for method in methods:
-        data = (timings or {}).get(method)
-        values = [] if data is None else [
-            s for space, dataset, seed in runs
-            for s in data.get(space, {}).get(dataset, {}).get(seed, [])[:n_values - 1]]
+        values = per_suggestion((timings or {}).get(method))
         seconds[method] = np.asarray(values, dtype=float) if values else None
-    counts = {}
-    for method in methods:
-        data = (sources or {}).get(method)
-        names = [] if data is None else [
-            name for space, dataset, seed in runs
-            for name in data.get(space, {}).get(dataset, {}).get(seed, [])[:n_values - 1]]
+        names = per_suggestion((sources or {}).get(method))
         counts[method] = dict(sorted(Counter(names).items())) if names else None
     return Comparison(methods=methods, runs=runs, incumbents=incumbents, missing=missing,
                       padded=padded, lengths=lengths, seconds=seconds, sources=counts)

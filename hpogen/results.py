@@ -127,11 +127,15 @@ def has_run(results: Results, space: str, dataset: str, seed: str) -> bool:
 SOURCES_DIR = "sources"
 
 
-def load_sources(path: str | os.PathLike) -> dict | None:
-    """Load a sources file, or None when there is none.
+def load_per_suggestion(path: str | os.PathLike, kind: str, item_ok, items: str) -> dict | None:
+    """Load a file of one value per suggestion, nested like a results file, or None when there is none.
+
+    Args:
+        kind: what the file holds, for messages ("timings", "sources").
+        item_ok: predicate every value must satisfy. items: their name in messages ("seconds").
 
     Raises:
-        UserError: the file exists but is corrupt or not nested like a results file of strings.
+        UserError: the file exists but is corrupt or not nested as ``{space: {dataset: {seed: [items]}}}``.
     """
     path = Path(path)
     if not path.exists():
@@ -139,19 +143,19 @@ def load_sources(path: str | os.PathLike) -> dict | None:
     try:
         data = orjson.loads(path.read_bytes())
     except orjson.JSONDecodeError as err:
-        raise UserError(f"sources file {path} is corrupt or truncated ({err}); move it aside or delete it") from None
+        raise UserError(f"{kind} file {path} is corrupt or truncated ({err}); move it aside or delete it") from None
     ok = isinstance(data, dict) and all(
         isinstance(datasets, dict) and all(
             isinstance(seeds, dict) and all(
-                isinstance(values, list) and all(isinstance(v, str) for v in values) for values in seeds.values())
+                isinstance(values, list) and all(item_ok(v) for v in values) for values in seeds.values())
             for seeds in datasets.values())
         for datasets in data.values())
     if not ok:
-        raise UserError(f"sources file {path} is not nested as {{space: {{dataset: {{seed: [source names]}}}}}}; "
+        raise UserError(f"{kind} file {path} is not nested as {{space: {{dataset: {{seed: [{items}]}}}}}}; "
                         "move it aside or delete it")
     return data
 
 
-def save_sources(path: str | os.PathLike, sources: dict) -> None:
-    """Atomically write a sources file (sorted keys)."""
-    atomic_write_bytes(path, orjson.dumps(sources, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS))
+def load_sources(path: str | os.PathLike) -> dict | None:
+    """Load a sources file (a source name per suggestion), or None when there is none."""
+    return load_per_suggestion(path, "sources", lambda v: isinstance(v, str), "source names")

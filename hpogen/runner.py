@@ -20,8 +20,7 @@ from typing import Any, Callable, Iterable
 
 from hpogen.checks import check_id
 from hpogen.errors import UserError
-from hpogen.results import (SOURCES_DIR, Results, has_run, load_results, load_sources, save_results, save_sources,
-                            set_run)
+from hpogen.results import SOURCES_DIR, Results, has_run, load_results, load_sources, save_results, set_run
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 MINI_ROOT = REPO_ROOT / "data" / "hpob-mini"
@@ -105,7 +104,9 @@ class TimedMethod:
         self.seconds.append(time.perf_counter() - start)
         source = getattr(self.method, "last_source", None)
         if source is not None:
-            self.sources = (self.sources or []) + [str(source)]
+            if self.sources is None:
+                self.sources = []
+            self.sources.append(str(source))
         return suggestion
 
 
@@ -248,7 +249,7 @@ class ResultStore:
         save_results(self.timings_path(run.method), self.timings[run.method])
         if result.sources is not None:
             self.sources[run.method].setdefault(run.space, {}).setdefault(run.dataset, {})[run.seed] = result.sources
-            save_sources(self.sources_path(run.method), self.sources[run.method])
+            save_results(self.sources_path(run.method), self.sources[run.method])
         set_run(self.results[run.method], run.space, run.dataset, run.seed, result.curve)
         save_results(self.results_path(run.method), self.results[run.method])
 
