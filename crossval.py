@@ -5,7 +5,7 @@ fold on the others, and runs every design variant of GEN-VAE and the peers
 (RS, TPE) on the held-out datasets; the meta-test datasets are never touched.
 
     python crossval.py                                   # bundled hpob-mini, both spaces, 3 folds
-    python crossval.py --search-spaces mini-svm --variants "ARD, scorer to 10, local (default)"
+    python crossval.py --search-spaces mini-svm --variants "decoded pool, learned EI, refinement (default)"
 
 Writes the folds (data, surrogates, checkpoints) to build/crossval/<benchmark>/ and the
 results and crossval.md to results/<benchmark>-crossval/; reruns resume.
@@ -49,7 +49,7 @@ def main(argv=None) -> None:
     spaces = args.search_spaces or handler.get_search_spaces()
     plan_runs(handler, ["RS"], spaces)  # unknown space ids fail here, before any fold is built
     out = check_output_dir(args.out or REPO_ROOT / "results" / f"{bench.name}-crossval", "--out")
-    cfg = MetaTrainConfig(steps=args.steps, val_every=min(MetaTrainConfig.val_every, args.steps), gp_prior=True)
+    cfg = MetaTrainConfig(steps=args.steps, val_every=min(MetaTrainConfig.val_every, args.steps))
     folds = REPO_ROOT / "build" / "crossval" / bench.name
     print(run_crossval(bench.data_dir, spaces, out, args.folds, args.variants, args.trials, args.jobs, cfg,
                        progress=not args.quiet, folds_dir=folds))

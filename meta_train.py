@@ -37,9 +37,6 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--threads", type=int, default=2, help="torch threads on CPU (default 2)")
     p.add_argument("--out", help="checkpoint folder (default: runs/<benchmark>/checkpoints, git-ignored; "
                                  "--out checkpoints/mini replaces the bundled checkpoints)")
-    p.add_argument("--gp-prior", action="store_true",
-                   help="also meta-learn the ARD GP kernel of the optional gp_kernel='meta-ard' ranking (one GP fit per "
-                        "meta-train dataset, minutes; the default ranking does not use it)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     return p
 
@@ -65,7 +62,7 @@ def main(argv: list[str] | None = None) -> None:
     except ValueError as err:
         raise UserError(str(err)) from None
     cfg = MetaTrainConfig(steps=args.steps, batch_size=args.batch_size, max_history=args.max_history,
-                          val_every=args.val_every, patience=args.patience, seed=args.seed, gp_prior=args.gp_prior)
+                          val_every=args.val_every, patience=args.patience, seed=args.seed)
     summary = meta_train_space(bench.data_dir, space, out, cfg, device=device, progress=not args.quiet)
     print(f"space {space}: {len(summary['train_datasets'])} meta-train / "
           f"{len(summary['validation_datasets'])} meta-validation datasets, {summary['seconds']:.0f} s; "

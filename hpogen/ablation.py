@@ -14,19 +14,15 @@ from hpogen.runner import SweepConfig, plan_runs, results_dir_for, run_sweep
 
 # name -> (uses the meta-trained checkpoint, suggest options)
 VARIANTS: dict[str, tuple[bool, dict]] = {
-    "scratch, one sample": (False, {"online_steps": 50, "scoring": "none"}),
-    "scratch, GP-EI pool": (False, {"online_steps": 50, "scoring": "gp-ei"}),
-    "meta, one sample": (True, {"scoring": "none"}),
-    "meta, fine-tune 10, one sample": (True, {"fine_tune_steps": 10, "scoring": "none"}),
-    "meta, fine-tune 10, default pool and ranking": (True, {"fine_tune_steps": 10}),
-    "meta, learned-scorer pool": (True, {"scoring": "scorer"}),
-    "meta, ELBO-ratio pool": (True, {"scoring": "elbo-ratio"}),
-    "meta, GP-EI pool": (True, {"scoring": "gp-ei"}),
-    "meta, default but meta-learned ARD GP kernel": (True, {"gp_kernel": "meta-ard"}),
-    "meta, default but no local candidates": (True, {"n_local": 0}),
-    "meta, scorer then GP-EI pool (default)": (True, {}),
-    "no generator: uniform + local pool, GP-EI": (True, {"n_generated": 0, "n_uniform": 512, "scoring": "gp-ei"}),
+    "scratch, one decoded sample (the prototype's rule)": (False, {"online_steps": 50, "acquisition": "none"}),
+    "meta, generator alone: one decoded sample (no learned surrogate)": (True, {"acquisition": "none"}),
+    "meta, no generator: uniform + local pool, learned EI": (True, {"n_decoded": 0, "n_uniform": 576}),
+    "meta, BoTorch GP log EI on the same pool (no learned surrogate)": (True, {"acquisition": "botorch-gp-ei"}),
+    "meta, default without uniform candidates": (True, {"n_uniform": 0, "n_decoded": 576}),
+    "meta, default without refinement rounds": (True, {"refine_rounds": 0}),
+    "meta, default (decoded pool, learned EI, refinement)": (True, {}),
 }
+DEFAULT_VARIANT = "meta, default (decoded pool, learned EI, refinement)"
 
 
 def slug(name: str) -> str:

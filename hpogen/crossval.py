@@ -25,15 +25,13 @@ from hpogen.errors import UserError
 from hpogen.results import atomic_write_bytes
 from hpogen.splitview import initial_designs
 
-# name -> GEN-VAE suggest options; the design candidates compared when choosing the default rule
+# name -> GEN-VAE suggest options; the design candidates compared (the ablation's pool and acquisition variants)
 DESIGN_VARIANTS: dict[str, dict] = {
-    "previous rule (scorer to 15, isotropic GP, no local)": {"switch_after": 15, "n_local": 0},
-    "meta-learned ARD kernel, scorer to 15, no local": {"switch_after": 15, "n_local": 0, "gp_kernel": "meta-ard"},
-    "ARD, scorer to 15, local": {"switch_after": 15, "gp_kernel": "meta-ard"},
-    "ARD, scorer to 10, no local": {"n_local": 0, "gp_kernel": "meta-ard"},
-    "ARD, scorer to 10, local": {"gp_kernel": "meta-ard"},
-    "GP-EI from the start, ARD, local": {"scoring": "gp-ei", "gp_kernel": "meta-ard"},
-    "isotropic, scorer to 10, local (default)": {},
+    "generator alone: one decoded sample": {"acquisition": "none"},
+    "no generator: uniform + local pool, learned EI": {"n_decoded": 0, "n_uniform": 576},
+    "no uniform candidates": {"n_uniform": 0, "n_decoded": 576},
+    "no refinement rounds": {"refine_rounds": 0},
+    "decoded pool, learned EI, refinement (default)": {},
 }
 PEERS = ("RS", "TPE")
 

@@ -1,13 +1,14 @@
 """Meta-training GenerativeHPO across the datasets of one search space.
 
 An episode imitates one moment of an optimisation run on a meta-train
-dataset: a history of k evaluated configurations (k from the initial-design
-size up to the trial budget), and targets outside it, each labelled
-``improved`` iff its y beats the history's best. y is min-max normalised
-within the history, exactly as ``GenerativeHPO.observe_and_suggest`` does.
-All networks (embedder, Transformer, CVAE, scorer) are trained together;
-the checkpoint kept is the one with the lowest loss on fixed episodes from
-the meta-validation datasets.
+dataset: a history of k evaluated configurations (k from 1 up to the initial
+design plus the trial budget), CVAE targets outside it, each labelled
+``improved`` iff its y beats the history's best, and predictive queries drawn
+uniformly outside it with their y. y is min-max normalised within the
+history, exactly as ``GenerativeHPO.observe_and_suggest`` does. All networks
+(embedder, Transformer, CVAE, predictive head) are trained together; the
+checkpoint kept is the one with the lowest loss on fixed episodes from the
+meta-validation datasets.
 """
 from __future__ import annotations
 
@@ -21,8 +22,7 @@ import torch
 
 from hpogen.curves import save_figure
 from hpogen.errors import UserError
-from methods.generative_hpo import (Episodes, GenerativeHPOConfig, GenerativeHPOModel, fit_gp_prior, sample_episodes,
-                                    save_checkpoint)
+from methods.generative_hpo import Episodes, GenerativeHPOConfig, GenerativeHPOModel, sample_episodes, save_checkpoint
 
 Tasks = dict[str, tuple[np.ndarray, np.ndarray]]
 
@@ -31,18 +31,23 @@ Tasks = dict[str, tuple[np.ndarray, np.ndarray]]
 class MetaTrainConfig:
     """Knobs of meta-training (defaults: one bundled space in a few minutes on 2 CPU cores)."""
 
-    steps: int = 8000              # gradient steps
+    steps: int = 4000              # gradient steps
     batch_size: int = 32           # histories per step (all from one dataset)
-    n_targets: int = 16            # targets per history
-    min_history: int = 5           # smallest history: HPO-B's initial design
+    n_targets: int = 16            # CVAE targets per history
+    n_queries: int = 32            # predictive-head queries per history
+    min_history: int = 1           # smallest history
     max_history: int = 55          # largest history: initial design + a 50-trial budget
-    improved_fraction: float = 0.5  # share of targets drawn among improving points
+    improved_fraction: float = 0.5  # share of CVAE targets drawn among improving points
     top_bias: float = 0.5          # share of histories drawn with a bias to good points, like a BO run's
+    y_warp: float = 0.0            # std of the log-exponent of a random monotone warp of each episode's y
+    near_fraction: float = 0.375   # share of queries next to the history's best points
+    known_fraction: float = 0.125  # share of queries that are history points (known y)
+    repeat_fraction: float = 0.0   # in half the histories, up to this share are copies of the best points
+    jitter: float = 0.0            # copies move by Gaussian noise of std up to this and keep their y
+    #                                (repeats 0.5 with jitter 0.02 made meta-validation regret worse: README)
     val_every: int = 200           # steps between validations
-    val_batches: int = 8           # fixed validation batches per validation dataset
+    val_batches: int = 4           # fixed validation batches per validation dataset
     patience: int = 0              # stop after this many validations without improvement (0 = never)
-    gp_prior: bool = False         # also meta-learn the ARD GP kernel of gp_kernel="meta-ard" (not the default
-    #                                ranking's kernel; minutes of fitting, one GP per meta-train dataset)
     lr: float = 1e-3
     seed: int = 0
 
@@ -61,15 +66,20 @@ def sample_task_batch(tasks: Tasks, names: list[str], cfg: MetaTrainConfig, rng:
     n = len(X)
     k = int(rng.integers(cfg.min_history, max(cfg.min_history, min(cfg.max_history, n - 2)) + 1))
     if rng.random() < cfg.top_bias:
-        # a history concentrated on good points; the targets still come from the rest of the dataset
-        keep = _biased_subset(y, min(n, k + max(4 * cfg.n_targets, k)), rng)
+        # a history concentrated on good points; targets and queries still come from the rest of the dataset
+        keep = _biased_subset(y, min(n, k + max(4 * max(cfg.n_targets, cfg.n_queries), k)), rng)
         X, y = X[keep], y[keep]
-    return sample_episodes(X, y, cfg.batch_size, k, cfg.n_targets, rng, cfg.improved_fraction)
+    return sample_episodes(X, y, cfg.batch_size, k, cfg.n_targets, rng, cfg.improved_fraction,
+                           n_queries=cfg.n_queries, y_warp=cfg.y_warp, near_fraction=cfg.near_fraction,
+                           known_fraction=cfg.known_fraction, repeat_fraction=cfg.repeat_fraction,
+                           jitter=cfg.jitter)
 
 
 def _check_tasks(tasks: Tasks, d: int, split: str, cfg: MetaTrainConfig) -> None:
     if not tasks:
         raise UserError(f"the {split} split has no datasets for this search space; meta-training needs some")
+    if cfg.batch_size < 1 or cfg.steps < 1 or cfg.n_targets < 1 or cfg.n_queries < 1:
+        raise UserError("meta-training needs steps, batch size, targets and queries >= 1")
     for name, (X, y) in tasks.items():
         if X.shape[1] != d:
             raise UserError(f"{split} dataset {name} has {X.shape[1]} columns, expected {d}")
@@ -116,21 +126,26 @@ def meta_train(train: Tasks, validation: Tasks, cfg: MetaTrainConfig | None = No
         return batch.to(device)
 
     @torch.no_grad()
-    def validate() -> float:
+    def validate() -> tuple[float, float]:
+        """Mean loss and mean predictive NLL on the fixed validation episodes."""
         model.eval()
-        losses = []
+        losses, nlls = [], []
         for batch, noise in val_set:
             noise = noise[:, :batch.target.shape[1]].to(device)
-            losses.append(float(model.loss(to_device(batch), noise)["loss"]))
+            out = model.loss(to_device(batch), noise)
+            losses.append(float(out["loss"]))
+            nlls.append(float(out["nll"]))
         model.train()
-        return float(np.mean(losses))
+        return float(np.mean(losses)), float(np.mean(nlls))
 
     from tqdm import tqdm
 
-    log = {"step": [], "train_loss": [], "val_step": [], "val_loss": []}
-    best = {"val": validate(), "step": 0, "state": copy.deepcopy(model.state_dict())}
+    log = {"step": [], "train_loss": [], "val_step": [], "val_loss": [], "val_nll": []}
+    val, val_nll = validate()
+    best = {"val": val, "step": 0, "state": copy.deepcopy(model.state_dict())}
     log["val_step"].append(0)
-    log["val_loss"].append(best["val"])
+    log["val_loss"].append(val)
+    log["val_nll"].append(val_nll)
     bad_validations = 0
     start = time.perf_counter()
     bar = tqdm(range(1, cfg.steps + 1), disable=not progress, unit="step", dynamic_ncols=True)
@@ -148,15 +163,17 @@ def meta_train(train: Tasks, validation: Tasks, cfg: MetaTrainConfig | None = No
         log["step"].append(step)
         log["train_loss"].append(value)
         if step % cfg.val_every == 0 or step == cfg.steps:
-            val = validate()
+            val, val_nll = validate()
             log["val_step"].append(step)
             log["val_loss"].append(val)
+            log["val_nll"].append(val_nll)
             if val < best["val"]:
                 best = {"val": val, "step": step, "state": copy.deepcopy(model.state_dict())}
                 bad_validations = 0
             else:
                 bad_validations += 1
-            bar.set_postfix(train=f"{running:.3f}", val=f"{val:.3f}", best=f"{best['val']:.3f}@{best['step']}")
+            bar.set_postfix(train=f"{running:.3f}", val=f"{val:.3f}", nll=f"{val_nll:.3f}",
+                            best=f"{best['val']:.3f}@{best['step']}")
             if cfg.patience and bad_validations >= cfg.patience:
                 break
     bar.close()
@@ -180,7 +197,7 @@ def plot_loss_curve(log: dict, path: str | Path, title: str) -> Path:
     ax.plot(log["val_step"], log["val_loss"], "o-", label="meta-validation", markersize=3)
     ax.axvline(log["best_step"], color="grey", linestyle=":", label=f"selected (step {log['best_step']})")
     ax.set_xlabel("step")
-    ax.set_ylabel("loss (recon + beta KL + scorer LFBO)")
+    ax.set_ylabel("loss (recon + beta KL + predictive NLL)")
     ax.set_title(title)
     ax.grid(alpha=0.3)
     ax.legend()
@@ -202,16 +219,11 @@ def meta_train_space(data_dir: str | Path, search_space: str, out_dir: str | Pat
     train = handler.get_meta_split("train", search_space)
     validation = handler.get_meta_split("validation", search_space)
     model, log = meta_train(train, validation, cfg, model_cfg, device=device, progress=progress)
-    gp_prior = None
-    if cfg.gp_prior:   # the kernel of the optional gp_kernel="meta-ard" ranking
-        started = time.perf_counter()
-        gp_prior = fit_gp_prior(train, seed=cfg.seed, progress=progress)
-        log["seconds"] += time.perf_counter() - started
     out_dir = Path(out_dir)
     checkpoint = out_dir / f"{search_space}.pt"
     extra = {"meta_train_config": asdict(cfg), "best_step": log["best_step"],
              "best_val_loss": log["best_val_loss"], "train_datasets": sorted(train),
-             "validation_datasets": sorted(validation), "seconds": log["seconds"], "gp_prior": gp_prior}
+             "validation_datasets": sorted(validation), "seconds": log["seconds"]}
     save_checkpoint(checkpoint, model, search_space, extra=extra)
     plot = plot_loss_curve(log, out_dir / f"{search_space}-loss.png", f"meta-training, space {search_space}")
     return {"checkpoint": str(checkpoint), "plot": str(plot), **extra}

@@ -1,32 +1,30 @@
-"""GenerativeHPO: a history-conditioned CVAE that generates configurations.
+"""GenerativeHPO: a history-conditioned CVAE that generates configurations, and a
+Transformer that predicts how good they are.
 
-Reading order: the config, the three networks of the seed design (an MLP
-embedder, a Transformer history encoder, a conditional VAE), the improvement
-scorer this project adds, the model that composes them and its loss, the
-episode sampler shared by online and meta-training, and finally the HPO-B
-method with the suggestion rule.
+Reading order: the config, the networks of the seed design (an MLP embedder,
+a Transformer history encoder, a conditional VAE), the predictive head this
+project adds (each candidate attends to the history's tokens and gets a
+predictive distribution of its y), the model that composes them and its loss,
+the episode sampler shared by online and meta-training, checkpoints, and the
+HPO-B method. The suggestion rule (candidate pool, acquisition, refinement)
+lives beside this file in ``methods/gen_pool.py``.
 
 Architecture (sizes are defaults of :class:`GenerativeHPOConfig`)::
 
     history (x_i, y_i), i=1..C      y min-max normalised within the history
-      -> embedder: Linear(d+1, 32) - LeakyReLU(0.2) - Linear(32, 32), * sqrt(32)
-      -> Transformer encoder: d_model 32, 4 heads, 3 layers
-      -> mean over the C observations = summary s (32)
-    CVAE encoder: (x, improved, s) -> 32 -> 64 -> mean, log-variance (2)
-    CVAE decoder: (z, improved, s) -> 64 -> 32 -> d, sigmoid
-    scorer (added): (x, s) -> 64 -> 32 -> logit, trained so that its odds estimate the
-                    expected improvement of x over the history's best (likelihood-free EI)
+      -> embedder: Linear(d+1, 64) - LeakyReLU(0.2) - Linear(64, 64), * sqrt(64)
+      -> Transformer encoder: d_model 64, 4 heads, 3 layers  -> tokens (C, 64)
+      -> mean over the C tokens = summary s (64)
+    CVAE encoder: (x, improved, s) -> 64 -> 64 -> mean, log-variance (4)
+    CVAE decoder: (z, improved, s) -> 64 -> 64 -> d, sigmoid
+    predictive head (added): x -> 64 -> 2 cross-attention blocks (queries attend to
+        the C tokens, never to each other) -> logits over 64 bins of the
+        history-normalised y: a discretised ("bar") predictive distribution,
+        from which expected improvement is computed exactly.
 
-Suggestion rule: decode a pool of candidates under improved = 1 with z drawn
-from the prior N(0, I), add as many uniform random candidates and, once the
-history has 10 points, Gaussian perturbations of its best points; rank the
-pool with the learned scorer while the history is short (< 10 points), then
-by expected improvement under a small GP fitted to this run's history, and
-return the best. Pool sizes, the switch point and the kernel were chosen on
-meta-validation data and by cross-validation over the meta-train datasets
-(see the README). The discrete protocol applies the same rule to the pending
-set: each pool candidate is replaced by its nearest row of X_pen, and the
-best-scored of those rows is returned.
+Meta-trained over the datasets of a search space (hpogen/meta_training.py),
+the decoder proposes configurations likely to improve on this history, and the
+predictive head is a meta-learned surrogate that ranks them.
 """
 from __future__ import annotations
 
@@ -40,31 +38,33 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-CHECKPOINT_FORMAT = 1
+CHECKPOINT_FORMAT = 2
 
 
 # --------------------------------------------------------------------- config
 @dataclass
 class GenerativeHPOConfig:
-    """Every architecture size and training knob, with its default."""
+    """Every architecture size and loss weight, with its default."""
 
-    embed_dim: int = 32                 # per-observation embedding and Transformer width
-    n_heads: int = 4                    # Transformer attention heads
-    n_layers: int = 3                   # Transformer encoder layers
-    ff_dim: int = 64                    # Transformer feed-forward width
+    embed_dim: int = 64                 # per-observation embedding and Transformer width
+    n_heads: int = 4                    # attention heads (history encoder and predictive head)
+    n_layers: int = 3                   # Transformer encoder layers over the history
+    ff_dim: int = 128                   # feed-forward width of every attention block
     dropout: float = 0.0                # Transformer dropout
-    enc_hidden: tuple[int, int] = (32, 64)   # CVAE encoder hidden sizes
-    dec_hidden: tuple[int, int] = (64, 32)   # CVAE decoder hidden sizes
-    latent_dim: int = 2                 # CVAE latent size
-    score_hidden: tuple[int, int] = (64, 32)  # improvement scorer hidden sizes
+    enc_hidden: tuple[int, int] = (64, 64)   # CVAE encoder hidden sizes
+    dec_hidden: tuple[int, int] = (64, 64)   # CVAE decoder hidden sizes
+    latent_dim: int = 4                 # CVAE latent size
     beta: float = 0.1                   # weight of the KL term (1.0 collapses the latent)
-    score_weight: float = 1.0           # weight of the scorer's cross-entropy
+    n_cross_layers: int = 2             # predictive head: cross-attention blocks
+    n_bins: int = 64                    # predictive head: bins of the bar distribution
+    y_low: float = -2.0                 # bar support in history-normalised units (0 = worst, 1 = best so far);
+    y_high: float = 3.0                 # targets outside are clipped to the edge bins
+    predict_weight: float = 1.0         # weight of the predictive head's NLL in the loss
     lr: float = 1e-3                    # Adam learning rate (all parameters)
 
     def __post_init__(self):
         self.enc_hidden = tuple(self.enc_hidden)
         self.dec_hidden = tuple(self.dec_hidden)
-        self.score_hidden = tuple(self.score_hidden)
 
 
 # ------------------------------------------------------------------ networks
@@ -82,7 +82,7 @@ class ObservationEmbedder(nn.Module):
 
 
 class HistoryEncoder(nn.Module):
-    """Read a history and pool it: (B, C, d+1) -> summary (B, E)."""
+    """Read a history: (B, C, d+1) -> tokens (B, C, E) and their mean, the summary (B, E)."""
 
     def __init__(self, d: int, cfg: GenerativeHPOConfig):
         super().__init__()
@@ -91,10 +91,10 @@ class HistoryEncoder(nn.Module):
                                            dropout=cfg.dropout, batch_first=True)
         self.transformer = nn.TransformerEncoder(layer, cfg.n_layers, enable_nested_tensor=False)
 
-    def forward(self, context: torch.Tensor) -> torch.Tensor:
+    def forward(self, context: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         tokens = self.embedder(context)          # (B, C, E), batch first throughout
         tokens = self.transformer(tokens)        # (B, C, E)
-        return tokens.mean(dim=1)                # (B, E)
+        return tokens, tokens.mean(dim=1)        # (B, C, E), (B, E)
 
 
 def _mlp(sizes: list[int]) -> nn.Sequential:
@@ -133,40 +133,85 @@ class CVAE(nn.Module):
         return torch.sigmoid(self.decoder(torch.cat([latent, improved, summary], dim=-1)))
 
 
-class ImprovementScorer(nn.Module):
-    """Acquisition logit of x given the history: (B, N, d), (B, E) -> (B, N).
+class CrossAttentionBlock(nn.Module):
+    """Queries attend to the history tokens only (pre-norm attention + feed-forward)."""
 
-    Trained with the likelihood-free EI loss (Song et al., 2022) on the same
-    targets and improved labels as the CVAE, its odds exp(logit) estimate the
-    expected improvement of x over the history's best.
-    """
+    def __init__(self, cfg: GenerativeHPOConfig):
+        super().__init__()
+        self.norm_query = nn.LayerNorm(cfg.embed_dim)
+        self.norm_tokens = nn.LayerNorm(cfg.embed_dim)
+        self.attention = nn.MultiheadAttention(cfg.embed_dim, cfg.n_heads, batch_first=True)
+        self.norm_ff = nn.LayerNorm(cfg.embed_dim)
+        self.ff = nn.Sequential(nn.Linear(cfg.embed_dim, cfg.ff_dim), nn.GELU(), nn.Linear(cfg.ff_dim, cfg.embed_dim))
+
+    def forward(self, queries: torch.Tensor, tokens: torch.Tensor) -> torch.Tensor:
+        """(B, T, E), (B, C, E) -> (B, T, E); query t sees tokens 1..C, no other query."""
+        keys = self.norm_tokens(tokens)
+        attended, _ = self.attention(self.norm_query(queries), keys, keys, need_weights=False)
+        queries = queries + attended
+        return queries + self.ff(self.norm_ff(queries))
+
+
+class PredictiveHead(nn.Module):
+    """Meta-learned surrogate: logits of p(y | x, history) over fixed bins, (B, T, d) -> (B, T, K)."""
 
     def __init__(self, d: int, cfg: GenerativeHPOConfig):
         super().__init__()
-        self.net = _mlp([d + cfg.embed_dim, *cfg.score_hidden, 1])
+        self.query = _mlp([d, cfg.embed_dim, cfg.embed_dim])
+        self.blocks = nn.ModuleList(CrossAttentionBlock(cfg) for _ in range(cfg.n_cross_layers))
+        self.norm = nn.LayerNorm(cfg.embed_dim)
+        self.to_logits = nn.Linear(cfg.embed_dim, cfg.n_bins)
+        self.register_buffer("edges", torch.linspace(cfg.y_low, cfg.y_high, cfg.n_bins + 1))  # (K+1,)
 
-    def forward(self, x: torch.Tensor, summary: torch.Tensor) -> torch.Tensor:
-        summary = summary.unsqueeze(1).expand(-1, x.shape[1], -1)  # (B, N, E)
-        return self.net(torch.cat([x, summary], dim=-1)).squeeze(-1)
+    def forward(self, x: torch.Tensor, tokens: torch.Tensor) -> torch.Tensor:
+        queries = self.query(x)                              # (B, T, E)
+        for block in self.blocks:
+            queries = block(queries, tokens)                 # (B, T, E)
+        return self.to_logits(self.norm(queries))            # (B, T, K)
+
+    def bin_index(self, y: torch.Tensor) -> torch.Tensor:
+        """Bin of each history-normalised y (clipped to the support): (...) -> (...) long."""
+        inner = self.edges[1:-1].contiguous()
+        return torch.bucketize(y.contiguous(), inner, right=True)
+
+    def nll(self, logits: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+        """Negative log density of y under the bar distribution, elementwise (...)."""
+        width = self.edges[1] - self.edges[0]
+        logp = F.log_softmax(logits, dim=-1).gather(-1, self.bin_index(y).unsqueeze(-1)).squeeze(-1)
+        return -(logp - torch.log(width))
+
+    def expected_improvement(self, logits: torch.Tensor, best: float = 1.0) -> torch.Tensor:
+        """E[max(y - best, 0)] under the bar distribution (uniform within each bin): (..., K) -> (...)."""
+        low, high = self.edges[:-1], self.edges[1:]                                  # (K,)
+        inside = torch.clamp(high - best, min=0.0) ** 2 / (2 * (high - low))         # bins that straddle best
+        above = (low + high) / 2 - best
+        gain = torch.where(low >= best, above, inside)                               # (K,)
+        return (F.softmax(logits, dim=-1) * gain).sum(-1)
+
+    def mean(self, logits: torch.Tensor) -> torch.Tensor:
+        """Predictive mean in history-normalised units: (..., K) -> (...)."""
+        centres = (self.edges[:-1] + self.edges[1:]) / 2
+        return (F.softmax(logits, dim=-1) * centres).sum(-1)
 
 
 # --------------------------------------------------------------------- model
 @dataclass
 class Episodes:
-    """A training batch: B histories, each with T targets outside it."""
+    """A training batch: B histories, targets for the CVAE and queries for the predictive head."""
 
     context: torch.Tensor    # (B, C, d+1): x and history-normalised y
-    target: torch.Tensor     # (B, T, d)
+    target: torch.Tensor     # (B, T, d): CVAE targets (some drawn among improving points)
     improved: torch.Tensor   # (B, T): 1.0 iff the target's y beats the context's best
-    gain: torch.Tensor       # (B, T): max(y - best, 0) in history-normalised units
+    query: torch.Tensor      # (B, Q, d): predictive-head queries, uniform outside the context
+    query_y: torch.Tensor    # (B, Q): their y in history-normalised units (1 = the context's best)
 
     def to(self, device) -> "Episodes":
-        return Episodes(self.context.to(device), self.target.to(device), self.improved.to(device),
-                        self.gain.to(device))
+        return Episodes(*(t.to(device) for t in (self.context, self.target, self.improved, self.query,
+                                                  self.query_y)))
 
 
 class GenerativeHPOModel(nn.Module):
-    """History encoder + CVAE + scorer for a d-dimensional search space."""
+    """History encoder + CVAE + predictive head for a d-dimensional search space."""
 
     def __init__(self, d: int, cfg: GenerativeHPOConfig | None = None):
         super().__init__()
@@ -174,17 +219,18 @@ class GenerativeHPOModel(nn.Module):
         self.cfg = cfg or GenerativeHPOConfig()
         self.history = HistoryEncoder(d, self.cfg)
         self.cvae = CVAE(d, self.cfg)
-        self.scorer = ImprovementScorer(d, self.cfg)
+        self.predictor = PredictiveHead(d, self.cfg)
 
     def loss(self, batch: Episodes, noise: torch.Tensor) -> dict[str, torch.Tensor]:
-        """Reconstruction + beta * KL for the CVAE, plus the scorer's cross-entropy.
+        """Reconstruction + beta * KL for the CVAE, plus the predictive head's NLL.
 
         Args:
-            batch: episodes with context (B, C, d+1), target (B, T, d), improved (B, T).
+            batch: episodes with context (B, C, d+1), target (B, T, d), improved (B, T),
+                query (B, Q, d), query_y (B, Q).
             noise: standard normal (B, T, latent) for the reparameterisation.
         """
         B, T, _ = batch.target.shape
-        summary = self.history(batch.context)                           # (B, E)
+        tokens, summary = self.history(batch.context)                   # (B, C, E), (B, E)
         summary_t = summary.unsqueeze(1).expand(-1, T, -1)              # (B, T, E)
         improved = batch.improved.unsqueeze(-1)                         # (B, T, 1)
         mean, logvar = self.cvae.encode(batch.target, improved, summary_t)
@@ -192,11 +238,17 @@ class GenerativeHPOModel(nn.Module):
         recon = self.cvae.decode(latent, improved, summary_t)           # (B, T, d)
         recon_loss = ((recon - batch.target) ** 2).sum(-1).mean()
         kl = (-0.5 * (1 + logvar - mean ** 2 - logvar.exp()).sum(-1)).mean()
-        # likelihood-free EI (LFBO): the optimum of this loss has sigmoid-odds = E[gain | x, history]
-        logits = self.scorer(batch.target, summary)                     # (B, T)
-        score_loss = -(batch.gain * F.logsigmoid(logits) + F.logsigmoid(-logits)).mean()
-        total = recon_loss + self.cfg.beta * kl + self.cfg.score_weight * score_loss
-        return {"loss": total, "recon": recon_loss, "kl": kl, "score": score_loss}
+        logits = self.predictor(batch.query, tokens)                    # (B, Q, K)
+        nll = self.predictor.nll(logits, batch.query_y).mean()
+        total = recon_loss + self.cfg.beta * kl + self.cfg.predict_weight * nll
+        return {"loss": total, "recon": recon_loss, "kl": kl, "nll": nll}
+
+
+def history_scale(y: np.ndarray) -> tuple[float, float]:
+    """(low, spread) of the min-max normalisation of one history (spread 1 for a constant history)."""
+    y = np.asarray(y, dtype=np.float64).reshape(-1)
+    low, spread = float(y.min()), float(y.max() - y.min())
+    return low, (spread if spread > 1e-12 else 1.0)
 
 
 def normalize_history_y(y: np.ndarray) -> np.ndarray:
@@ -208,41 +260,87 @@ def normalize_history_y(y: np.ndarray) -> np.ndarray:
     return (y - low) / (high - low)
 
 
+def normalize_query_y(y: np.ndarray, history_y: np.ndarray) -> np.ndarray:
+    """y of new points in the units of a history: 0 = its worst, 1 = its best (best + offset when constant)."""
+    history_y = np.asarray(history_y, dtype=np.float64).reshape(-1)
+    low, spread = history_scale(history_y)
+    if history_y.max() - history_y.min() < 1e-12:        # constant history: its y is 0.5, differences kept
+        return 0.5 + (np.asarray(y, np.float64) - low)
+    return (np.asarray(y, np.float64) - low) / spread
+
+
 def sample_episodes(X: np.ndarray, y: np.ndarray, batch_size: int, context_size: int, n_targets: int,
-                    rng: np.random.Generator, improved_fraction: float | None = None) -> Episodes:
-    """Sample B (context, targets) episodes from one task's observations.
+                    rng: np.random.Generator, improved_fraction: float | None = None,
+                    n_queries: int | None = None, y_warp: float = 0.0, near_fraction: float = 0.0,
+                    known_fraction: float = 0.0, repeat_fraction: float = 0.0, jitter: float = 0.0) -> Episodes:
+    """Sample B (context, targets, queries) episodes from one task's observations.
 
     Each episode takes a random permutation of the n points: the first
-    ``context_size`` form the context, the targets come from the rest, so a
-    target is never in its own context and every point (the first one
-    included) can be a target.
+    ``context_size`` form the context; CVAE targets and predictive queries come
+    from the rest, so neither is ever in its own context and every point (the
+    first one included) can be a target.
 
     Args:
         X: (n, d) configurations; y: (n,) or (n, 1) scores, higher is better.
         batch_size: B. context_size: C, 1 <= C <= n - 1.
-        n_targets: T, at most n - C.
+        n_targets: T CVAE targets, at most n - C.
         rng: numpy Generator, the only source of randomness.
-        improved_fraction: if given, about this fraction of each episode's
+        improved_fraction: if given, about this fraction of each episode's CVAE
             targets is drawn among the points that beat the context's best
             (when there are such points); the rest uniformly.
+        n_queries: Q predictive queries (default: T, at most n - C): uniform
+            among the points outside the context, except for
+        near_fraction: this share of the queries: the points outside the context
+            nearest to the context's 3 best points (how y varies around an
+            incumbent, where the suggestion rule refines), and
+        known_fraction: this share: copies of context points with their own y
+            (an evaluated configuration has a known value: no improvement there).
+        repeat_fraction: in half of the episodes, up to this share of the
+            context is replaced by copies of its 3 best points with their y, as
+            a history that refines around its incumbent holds.
+        jitter: copies (known queries and repeats) are moved by Gaussian noise of
+            std up to ``jitter`` (drawn per episode) and keep their y: hyperparameter
+            responses are locally flat (integers, categories, tree-based surrogates).
+        y_warp: if > 0, each episode sees the task's y through a random monotone
+            warp u ** exp(N(0, y_warp^2)) of its min-max scaled values (same
+            optimum, other shapes of the response): augmentation for meta-training.
 
     Returns:
-        Episodes with float32 tensors (B, C, d+1), (B, T, d), (B, T).
+        Episodes with float32 tensors (B, C, d+1), (B, T, d), (B, T), (B, Q, d), (B, Q).
     """
     X = np.asarray(X, dtype=np.float32)
-    y = np.asarray(y, dtype=np.float64).reshape(-1)
+    y_raw = np.asarray(y, dtype=np.float64).reshape(-1)
     n, d = X.shape
     if not 1 <= context_size <= n - 1:
         raise ValueError(f"context_size must be in 1..{n - 1}, got {context_size}")
     n_targets = min(n_targets, n - context_size)
+    n_queries = min(n_targets if n_queries is None else n_queries, n - context_size)
     contexts = np.empty((batch_size, context_size, d + 1), dtype=np.float32)
     targets = np.empty((batch_size, n_targets, d), dtype=np.float32)
     improved = np.empty((batch_size, n_targets), dtype=np.float32)
-    gain = np.empty((batch_size, n_targets), dtype=np.float32)
+    queries = np.empty((batch_size, n_queries, d), dtype=np.float32)
+    query_y = np.empty((batch_size, n_queries), dtype=np.float32)
+    low, spread = y_raw.min(), max(y_raw.max() - y_raw.min(), 1e-12)
     for b in range(batch_size):
+        y = y_raw
+        if y_warp > 0:
+            y = ((y_raw - low) / spread) ** math.exp(y_warp * rng.standard_normal())
         perm = rng.permutation(n)
         ctx, rest = perm[:context_size], perm[context_size:]
         best = y[ctx].max()
+        scale = jitter * rng.random() if jitter > 0 else 0.0
+        ctx_X, ctx_y = X[ctx].copy(), y[ctx].copy()
+        n_repeat = 0
+        if repeat_fraction > 0 and rng.random() < 0.5:
+            n_repeat = int(rng.integers(0, int(repeat_fraction * context_size) + 1))
+        if n_repeat and context_size > 3:
+            n_repeat = min(n_repeat, context_size - 3)
+            top = np.argsort(-ctx_y, kind="stable")[:3]
+            others = np.setdiff1d(np.arange(context_size), top)
+            slots = rng.choice(others, n_repeat, replace=False)
+            sources = rng.choice(top, n_repeat)
+            ctx_X[slots] = np.clip(ctx_X[sources] + scale * rng.standard_normal((n_repeat, d)), 0, 1)
+            ctx_y[slots] = ctx_y[sources]
         if improved_fraction is not None:
             better = rest[y[rest] > best]
             n_better = min(len(better), int(round(improved_fraction * n_targets)))
@@ -251,153 +349,32 @@ def sample_episodes(X: np.ndarray, y: np.ndarray, batch_size: int, context_size:
             tgt = np.concatenate([chosen_better, rng.choice(others, n_targets - n_better, replace=False)])
         else:
             tgt = rest[:n_targets]
-        contexts[b, :, :d] = X[ctx]
-        contexts[b, :, d] = normalize_history_y(y[ctx])
+        n_known = min(context_size, int(round(known_fraction * n_queries)))
+        n_near = min(len(rest), int(round(near_fraction * n_queries)))
+        near = rest[:0]
+        if n_near:
+            centres = ctx_X[np.argsort(-ctx_y, kind="stable")[:3]]                        # (<=3, d)
+            dist = ((X[rest][:, None, :] - centres[None]) ** 2).sum(-1).min(1)             # (n - C,)
+            near = rest[np.argsort(dist, kind="stable")[:n_near]]
+        others = np.setdiff1d(rest, near, assume_unique=True)
+        uniform = others[rng.permutation(len(others))[:n_queries - n_known - len(near)]]
+        known = rng.choice(context_size, n_known, replace=False)
+        known_X = ctx_X[known]
+        if scale > 0:
+            known_X = np.clip(known_X + scale * rng.standard_normal((n_known, d)), 0, 1)
+        contexts[b, :, :d] = ctx_X
+        contexts[b, :, d] = normalize_history_y(ctx_y)
         targets[b] = X[tgt]
         improved[b] = y[tgt] > best
-        spread = best - y[ctx].min()
-        gain[b] = np.maximum(y[tgt] - best, 0.0) / (spread if spread > 1e-12 else 1.0)
-    return Episodes(torch.from_numpy(contexts), torch.from_numpy(targets), torch.from_numpy(improved),
-                    torch.from_numpy(gain))
+        queries[b] = np.concatenate([known_X, X[near], X[uniform]])
+        query_y[b] = normalize_query_y(np.concatenate([ctx_y[known], y[near], y[uniform]]), ctx_y)
+    return Episodes(*(torch.from_numpy(a) for a in (contexts, targets, improved, queries, query_y)))
 
 
 def history_tensor(X: np.ndarray, y: np.ndarray) -> torch.Tensor:
     """One history as the encoder's input: (1, n, d+1) float32."""
     y_norm = normalize_history_y(y).reshape(-1, 1)
     return torch.from_numpy(np.concatenate([np.asarray(X, np.float64), y_norm], axis=1).astype(np.float32))[None]
-
-
-def nearest_rows(rows: np.ndarray, points: np.ndarray, chunk: int = 256) -> np.ndarray:
-    """Index of the nearest row of ``rows`` (m, d) for each of ``points`` (k, d): (k,)."""
-    out = []
-    sq_rows = (rows ** 2).sum(1)
-    for start in range(0, len(points), chunk):
-        part = points[start:start + chunk]
-        dist = sq_rows[None, :] - 2.0 * part @ rows.T          # (k, m), up to a per-point constant
-        out.append(np.argmin(dist, axis=1))
-    return np.concatenate(out)
-
-
-def _matern52(a: np.ndarray, b: np.ndarray, ell: np.ndarray) -> np.ndarray:
-    """Matern-5/2 kernel matrix (len(a), len(b)) with lengthscale(s) ell (scalar or (d,))."""
-    diff = (a[:, None, :] - b[None, :, :]) / ell
-    r = np.sqrt(np.maximum((diff ** 2).sum(-1), 0.0))
-    return (1 + np.sqrt(5) * r + 5.0 / 3.0 * r ** 2) * np.exp(-np.sqrt(5) * r)
-
-
-def fit_gp_prior(tasks: dict[str, tuple[np.ndarray, np.ndarray]], max_points: int = 256, steps: int = 150,
-                 seed: int = 0, progress: bool = False) -> dict[str, Any]:
-    """Meta-learn the kernel of :func:`gp_expected_improvement` from the meta-training datasets.
-
-    On each dataset (at most ``max_points`` rows, y min-max normalised then
-    standardised), fit a zero-mean GP with an ARD Matern-5/2 kernel by maximising
-    its marginal likelihood (Adam); the prior is the median over datasets of each
-    dimension's log lengthscale, and of the log noise. A run's own history is far
-    too short to estimate d lengthscales; the search space's many datasets are not.
-
-    Returns:
-        ``{"log_lengthscales": [d floats], "log_noise": float, "n_datasets": int}``.
-    """
-    from tqdm import tqdm
-
-    rng = np.random.default_rng(seed)
-    fits = []
-    for name in tqdm(sorted(tasks), disable=not progress, unit="dataset", desc="GP kernel prior", dynamic_ncols=True):
-        X, y = tasks[name]
-        y = np.asarray(y, np.float64).reshape(-1)
-        if len(y) < 8 or y.std() < 1e-12:
-            continue
-        rows = rng.choice(len(X), min(max_points, len(X)), replace=False)
-        Xt = torch.as_tensor(np.asarray(X, np.float64)[rows])
-        yt = torch.as_tensor(normalize_history_y(y[rows]))
-        yt = (yt - yt.mean()) / yt.std().clamp_min(1e-12)
-        log_ell = torch.full((Xt.shape[1],), math.log(0.5), dtype=torch.float64, requires_grad=True)
-        log_noise = torch.tensor(math.log(0.05), dtype=torch.float64, requires_grad=True)
-        log_scale = torch.tensor(0.0, dtype=torch.float64, requires_grad=True)
-        opt = torch.optim.Adam([log_ell, log_noise, log_scale], lr=0.05)
-        eye = torch.eye(len(yt), dtype=torch.float64)
-        for _ in range(steps):
-            diff = (Xt[:, None, :] - Xt[None, :, :]) / log_ell.exp()
-            r = (diff.pow(2).sum(-1) + 1e-12).sqrt()
-            K = log_scale.exp() * (1 + math.sqrt(5) * r + 5.0 / 3.0 * r ** 2) * torch.exp(-math.sqrt(5) * r)
-            K = K + (log_noise.exp() + 1e-6) * eye
-            L = torch.linalg.cholesky(K)
-            alpha = torch.cholesky_solve(yt[:, None], L)
-            nll = 0.5 * (yt[:, None] * alpha).sum() + torch.log(torch.diagonal(L)).sum()
-            opt.zero_grad()
-            nll.backward()
-            opt.step()
-            with torch.no_grad():
-                log_ell.clamp_(math.log(0.01), math.log(20.0))
-                log_noise.clamp_(math.log(1e-4), math.log(1.0))
-        fits.append((log_ell.detach().numpy().copy(), float(log_noise.detach())))
-    if not fits:
-        raise ValueError("no dataset with at least 8 rows and varying y to fit the GP prior on")
-    return {"log_lengthscales": np.median([f[0] for f in fits], axis=0).tolist(),
-            "log_noise": float(np.median([f[1] for f in fits])), "n_datasets": len(fits)}
-
-
-def gp_expected_improvement(X: np.ndarray, y: np.ndarray, candidates: np.ndarray,
-                            lengthscales: tuple[float, ...] = (0.05, 0.1, 0.2, 0.4, 0.8),
-                            noise: float = 1e-4, prior: dict[str, Any] | None = None,
-                            prior_scales: tuple[float, ...] = (0.5, 0.7, 1.0, 1.4, 2.0)) -> np.ndarray:
-    """Log expected improvement of candidates under a small GP fitted to the history.
-
-    A zero-mean GP with a Matern-5/2 kernel on standardised y. Without a
-    ``prior`` the kernel is isotropic and its lengthscale (relative to sqrt(d))
-    is the one of ``lengthscales`` with the highest marginal likelihood. With a
-    meta-learned ``prior`` (:func:`fit_gp_prior`) the kernel is ARD: the prior's
-    per-dimension lengthscales times the factor of ``prior_scales`` with the
-    highest marginal likelihood, and the prior's noise. Cheap (n <= a few
-    hundred): it ranks the generator's proposals by what this run's own
-    observations say.
-
-    Args:
-        X: (n, d) history, y: (n,) scores (higher is better), candidates: (m, d).
-
-    Returns:
-        (m,) log EI (higher is better).
-    """
-    from scipy.special import log_ndtr
-
-    X = np.asarray(X, np.float64)
-    y = np.asarray(y, np.float64).reshape(-1)
-    std = y.std()
-    if len(y) < 2 or std < 1e-12:
-        return np.zeros(len(candidates))
-    z = (y - y.mean()) / std
-    if prior is not None:
-        base = np.exp(np.asarray(prior["log_lengthscales"], np.float64))
-        if len(base) != X.shape[1]:
-            raise ValueError(f"GP prior is for {len(base)} dimensions, the history has {X.shape[1]}")
-        grid = [base * f for f in prior_scales]
-        noise = max(noise, float(np.exp(prior["log_noise"])))
-    else:
-        grid = [ell * np.sqrt(X.shape[1]) for ell in lengthscales]
-
-    best = None
-    for ell in grid:
-        K = _matern52(X, X, ell) + noise * np.eye(len(X))
-        try:
-            L = np.linalg.cholesky(K)
-        except np.linalg.LinAlgError:
-            continue
-        alpha = np.linalg.solve(L.T, np.linalg.solve(L, z))
-        mll = -0.5 * z @ alpha - np.log(np.diag(L)).sum()
-        if best is None or mll > best[0]:
-            best = (mll, ell, L, alpha)
-    if best is None:
-        return np.zeros(len(candidates))
-    _, ell, L, alpha = best
-    k_star = _matern52(np.asarray(candidates, np.float64), X, ell)          # (m, n)
-    mean = k_star @ alpha
-    v = np.linalg.solve(L, k_star.T)
-    sigma = np.sqrt(np.maximum(1.0 - (v ** 2).sum(0), 1e-12))
-    u = (mean - z.max()) / sigma
-    # log EI = log sigma + log(phi(u) + u Phi(u)), computed stably
-    phi = np.exp(-0.5 * u ** 2) / np.sqrt(2 * np.pi)
-    ei = phi + u * np.exp(log_ndtr(u))
-    return np.log(sigma) + np.log(np.maximum(ei, 1e-300))
 
 
 # ------------------------------------------------------------- checkpoints
@@ -428,8 +405,8 @@ def load_checkpoint(path: str | Path, search_space_id: str | None = None,
     """Load a checkpoint written by :func:`save_checkpoint`, refusing a mismatch.
 
     Raises:
-        CheckpointError: missing or unreadable file, or a checkpoint for another
-            search space or input dimension.
+        CheckpointError: missing or unreadable file, a checkpoint of an older
+            format, or one for another search space or input dimension.
     """
     path = Path(path)
     if not path.is_file():
@@ -437,10 +414,18 @@ def load_checkpoint(path: str | Path, search_space_id: str | None = None,
                               "or pass --checkpoint-dir")
     try:
         payload = torch.load(path, map_location="cpu", weights_only=True)
+        version = int(payload.get("format", 1))
+    except Exception as err:  # torch raises many types for a damaged file
+        raise CheckpointError(f"checkpoint {path} is corrupt or not a GenerativeHPO checkpoint "
+                              f"({type(err).__name__}); retrain it with meta_train.py") from None
+    if version != CHECKPOINT_FORMAT:
+        raise CheckpointError(f"checkpoint {path} has format {version}, this version reads format "
+                              f"{CHECKPOINT_FORMAT}; retrain it with meta_train.py")
+    try:
         cfg = GenerativeHPOConfig(**payload["config"])
         model = GenerativeHPOModel(int(payload["d"]), cfg)
         model.load_state_dict(payload["state_dict"])
-    except Exception as err:  # torch raises many types for a damaged file
+    except Exception as err:
         raise CheckpointError(f"checkpoint {path} is corrupt or not a GenerativeHPO checkpoint "
                               f"({type(err).__name__}); retrain it with meta_train.py") from None
     if search_space_id is not None and str(payload["search_space_id"]) != str(search_space_id):
@@ -457,41 +442,20 @@ def resolve_device(device: str | torch.device | None) -> torch.device:
     """``"auto"``/None -> cuda if available else cpu; ``"cuda"`` without CUDA is an error."""
     if device in (None, "auto"):
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    device = torch.device(device)
+    try:
+        device = torch.device(device)
+    except (RuntimeError, TypeError):
+        raise ValueError(f"unknown device {device!r}; use cpu, cuda or auto") from None
+    if device.type not in ("cpu", "cuda"):
+        raise ValueError(f"unsupported device {device.type!r}; use cpu, cuda or auto")
     if device.type == "cuda" and not torch.cuda.is_available():
         raise ValueError("device 'cuda' was asked for but CUDA is not available; use --device cpu")
     return device
 
 
-SCORINGS = ("scorer", "gp-ei", "scorer-then-gp-ei", "elbo-ratio", "none")
-GP_KERNELS = ("meta-ard", "isotropic")
-
-
-@dataclass
-class SuggestConfig:
-    """Knobs of ``observe_and_suggest``."""
-
-    online_steps: int = 50          # training steps on the history per call (from scratch)
-    fine_tune_steps: int = 0        # training steps on the history per call (meta-trained model)
-    batch_size: int = 32            # episodes per training step on the history
-    n_targets: int = 4              # targets per episode on the history
-    n_generated: int = 256          # candidates decoded under improved = 1, z ~ N(0, I)
-    n_uniform: int = 256            # uniform random candidates (exploration beyond the generator's support)
-    n_local: int = 128              # Gaussian perturbations of the best observations (refinement)
-    local_scale: float = 0.05       # std of the local perturbations
-    local_after: int = 10           # add local candidates only once the history has this many points
-    switch_after: int = 10          # "scorer-then-gp-ei": the learned scorer below this history size
-    temperature: float = 1.0        # prior std multiplier for z
-    gp_kernel: str = "isotropic"    # GP-EI kernel: "isotropic" (lengthscale by marginal likelihood) or "meta-ard"
-    #                                 (per-dimension lengthscales meta-learned on the meta-training datasets,
-    #                                 stored in the checkpoint; no better on meta-validation data, see README)
-    scoring: str = "scorer-then-gp-ei"  # pool ranked by the learned scorer while the history is short, then
-    #                                 by "gp-ei" (a GP on this history); alternatives: "scorer", "gp-ei",
-    #                                 "elbo-ratio" (the CVAE's likelihood ratio), "none" (one decoded sample)
-
-
 class GenerativeHPO:
-    """HPO-B method: generate configurations with a history-conditioned CVAE.
+    """HPO-B method: generate configurations with a history-conditioned CVAE, rank them with
+    the meta-learned predictive head.
 
     Args:
         seed: makes a run bit-for-bit reproducible on CPU.
@@ -500,7 +464,11 @@ class GenerativeHPO:
             the networks are trained from scratch on the history of each run.
         search_space_id: if given, a checkpoint for another space is refused.
         config: architecture (ignored when a checkpoint is given).
-        suggest: :class:`SuggestConfig` or a dict of its fields.
+        suggest: :class:`methods.gen_pool.SuggestConfig` or a dict of its fields.
+
+    After each suggestion, ``last_source`` says where the chosen candidate came
+    from (``"decoded"``, ``"refined-decoded"``, ``"refined-incumbent"``,
+    ``"uniform"``, ...; see ``methods/gen_pool.py``).
 
     Example:
         >>> import numpy as np
@@ -514,35 +482,30 @@ class GenerativeHPO:
 
     def __init__(self, seed: int | None = 0, device: str | None = "cpu", checkpoint: str | Path | None = None,
                  search_space_id: str | None = None, config: GenerativeHPOConfig | None = None,
-                 suggest: SuggestConfig | dict | None = None):
+                 suggest=None):
+        from methods.gen_pool import SuggestConfig
+
         self.seed = seed
         self.device = resolve_device(device)
         self.cfg = config or GenerativeHPOConfig()
         self.suggest_cfg = suggest if isinstance(suggest, SuggestConfig) else SuggestConfig(**(suggest or {}))
-        if self.suggest_cfg.scoring not in SCORINGS:
-            raise ValueError(f"scoring must be one of {', '.join(SCORINGS)}, got {self.suggest_cfg.scoring!r}")
+        self.suggest_cfg.check()
         self.checkpoint = Path(checkpoint) if checkpoint is not None else None
         self.search_space_id = search_space_id
         self.rng = np.random.default_rng(seed)
         self.torch_gen = torch.Generator().manual_seed(int(self.rng.integers(2**62)))
-        if self.suggest_cfg.gp_kernel not in GP_KERNELS:
-            raise ValueError(f"gp_kernel must be one of {', '.join(GP_KERNELS)}, got {self.suggest_cfg.gp_kernel!r}")
         self.model: GenerativeHPOModel | None = None
         self.optimizer: torch.optim.Optimizer | None = None
-        self.gp_prior: dict[str, Any] | None = None   # meta-learned GP kernel (checkpoints only)
+        self.last_source: str | None = None
         if self.checkpoint is not None:
-            model, payload = load_checkpoint(self.checkpoint, search_space_id)
+            model, _ = load_checkpoint(self.checkpoint, search_space_id)
             self._set_model(model)
-            self.gp_prior = payload.get("extra", {}).get("gp_prior")
-            if self.suggest_cfg.gp_kernel == "meta-ard" and not self.gp_prior:
-                raise CheckpointError(f"checkpoint {self.checkpoint} holds no meta-learned GP kernel, which "
-                                      "gp_kernel='meta-ard' needs; retrain it with meta_train.py --gp-prior")
 
     # ----------------------------------------------------------- model state
     def _set_model(self, model: GenerativeHPOModel) -> None:
         self.model = model.to(self.device)
         self.cfg = model.cfg
-        # every parameter: embedder, Transformer, CVAE and scorer all learn
+        # every parameter: embedder, Transformer, CVAE and predictive head all learn
         self.optimizer = torch.optim.Adam(self.model.parameters(), lr=self.cfg.lr)
 
     def _ensure_model(self, d: int) -> None:
@@ -578,77 +541,37 @@ class GenerativeHPO:
             losses.append(float(out["loss"].detach()))
         return losses
 
-    # ------------------------------------------------------------- suggestion
+    # ------------------------------------------ what the suggestion rule asks of the model
     @torch.no_grad()
-    def summarize(self, X: np.ndarray, y: np.ndarray) -> torch.Tensor:
-        """The history encoder's summary of (X, y): (1, E)."""
+    def read_history(self, X: np.ndarray, y: np.ndarray) -> tuple[torch.Tensor, torch.Tensor]:
+        """The history encoder's tokens (1, n, E) and summary (1, E) of (X, y)."""
         self.model.eval()
         return self.model.history(history_tensor(X, y).to(self.device))
 
-    def _chunks(self, candidates: np.ndarray, chunk: int):
-        for start in range(0, len(candidates), chunk):
-            yield torch.as_tensor(candidates[start:start + chunk], dtype=torch.float32, device=self.device)
-
     @torch.no_grad()
     def generate(self, X: np.ndarray, y: np.ndarray, n: int, improved: float = 1.0) -> np.ndarray:
-        """Decode n configurations for this history, z ~ N(0, temperature^2 I)."""
-        summary = self.summarize(X, y)                                                # (1, E)
-        latent = self._noise(n, self.cfg.latent_dim) * self.suggest_cfg.temperature  # (n, latent)
+        """Decode n configurations for this history, z ~ N(0, temperature^2 I): (n, d)."""
+        _, summary = self.read_history(X, y)                                           # (1, E)
+        latent = self._noise(n, self.cfg.latent_dim) * self.suggest_cfg.temperature   # (n, latent)
         flag = torch.full((n, 1), float(improved), device=self.device)
         return self.model.cvae.decode(latent, flag, summary.expand(n, -1)).cpu().numpy().astype(np.float64)
 
     @torch.no_grad()
-    def score(self, X: np.ndarray, y: np.ndarray, candidates: np.ndarray, chunk: int = 8192) -> np.ndarray:
-        """Scorer logits (m,) of candidate configurations (m, d) given the history."""
-        summary = self.summarize(X, y)                                                # (1, E)
-        out = [self.model.scorer(part[None], summary)[0].cpu().numpy() for part in self._chunks(candidates, chunk)]
-        return np.concatenate(out).astype(np.float64)
-
-    @torch.no_grad()
-    def elbo_ratio(self, X: np.ndarray, y: np.ndarray, candidates: np.ndarray, chunk: int = 8192) -> np.ndarray:
-        """ELBO(x | improved=1) - ELBO(x | improved=0): the CVAE's own log-likelihood ratio, (m,)."""
-        summary = self.summarize(X, y)                                                # (1, E)
+    def predict_logits(self, X: np.ndarray, y: np.ndarray, candidates: np.ndarray,
+                       chunk: int = 4096) -> torch.Tensor:
+        """Bar-distribution logits (m, K) of candidates (m, d) given the history."""
+        tokens, _ = self.read_history(X, y)                                            # (1, n, E)
         out = []
-        for part in self._chunks(candidates, chunk):
-            s = summary.expand(len(part), -1)
-            elbos = []
-            for flag in (1.0, 0.0):
-                improved = torch.full((len(part), 1), flag, device=self.device)
-                mean, logvar = self.model.cvae.encode(part, improved, s)
-                recon = self.model.cvae.decode(mean, improved, s)
-                kl = -0.5 * (1 + logvar - mean ** 2 - logvar.exp()).sum(-1)
-                elbos.append(-((recon - part) ** 2).sum(-1) - self.cfg.beta * kl)
-            out.append((elbos[0] - elbos[1]).cpu().numpy())
-        return np.concatenate(out).astype(np.float64)
+        for start in range(0, len(candidates), chunk):
+            part = torch.as_tensor(candidates[start:start + chunk], dtype=torch.float32, device=self.device)
+            out.append(self.model.predictor(part[None], tokens)[0])                    # (m', K)
+        return torch.cat(out)
 
-    def gp_ei(self, X: np.ndarray, y: np.ndarray, candidates: np.ndarray) -> np.ndarray:
-        """Log EI under a GP on this history, with the meta-learned kernel when there is one, (m,)."""
-        prior = self.gp_prior if self.suggest_cfg.gp_kernel == "meta-ard" else None
-        return gp_expected_improvement(X, y, candidates, prior=prior)
-
-    def acquisition(self, X: np.ndarray, y: np.ndarray, candidates: np.ndarray) -> np.ndarray:
-        """The suggestion rule's score of each candidate (higher is better), (m,)."""
-        if self.suggest_cfg.scoring == "elbo-ratio":
-            return self.elbo_ratio(X, y, candidates)
-        if self.suggest_cfg.scoring == "gp-ei":
-            return self.gp_ei(X, y, candidates)
-        if self.suggest_cfg.scoring == "scorer-then-gp-ei":
-            if len(X) < self.suggest_cfg.switch_after:
-                return self.score(X, y, candidates)
-            return self.gp_ei(X, y, candidates)
-        return self.score(X, y, candidates)
-
-    def candidate_pool(self, X: np.ndarray, y: np.ndarray) -> np.ndarray:
-        """Decoded, uniform and local candidates, (m, d) inside [0, 1]."""
-        cfg, d = self.suggest_cfg, X.shape[1]
-        parts = [self.generate(X, y, cfg.n_generated)]
-        if cfg.n_uniform:
-            parts.append(self.rng.random((cfg.n_uniform, d)))
-        if cfg.n_local and len(X) >= cfg.local_after:
-            top = np.argsort(-y.reshape(-1), kind="stable")[: max(1, min(3, len(y)))]
-            centres = X[self.rng.choice(top, cfg.n_local)]
-            parts.append(np.clip(centres + cfg.local_scale * self.rng.standard_normal((cfg.n_local, d)), 0, 1))
-        return np.concatenate(parts, axis=0)
+    def expected_improvement(self, X: np.ndarray, y: np.ndarray, candidates: np.ndarray) -> np.ndarray:
+        """The learned acquisition: expected improvement over the history's best, (m,)."""
+        best = float(normalize_query_y(np.max(y), y))
+        logits = self.predict_logits(X, y, candidates)                                  # (m, K)
+        return self.model.predictor.expected_improvement(logits, best).cpu().numpy().astype(np.float64)
 
     def observe_and_suggest(self, X_obs: np.ndarray, y_obs: np.ndarray, X_pen: np.ndarray | None = None):
         """HPO-B protocol.
@@ -661,6 +584,8 @@ class GenerativeHPO:
         Returns:
             Continuous: ndarray (1, d) inside [0, 1]. Discrete: int index into X_pen.
         """
+        from methods.gen_pool import suggest
+
         X = np.asarray(X_obs, dtype=np.float64)
         y = np.asarray(y_obs, dtype=np.float64).reshape(-1)
         if X.ndim != 2 or len(X) != len(y) or len(X) == 0:
@@ -674,12 +599,5 @@ class GenerativeHPO:
             X_pen = np.asarray(X_pen, dtype=np.float64)
             if X_pen.ndim != 2 or X_pen.shape[1] != X.shape[1] or len(X_pen) == 0:
                 raise ValueError(f"X_pen must be (m, {X.shape[1]}) with m >= 1; got {X_pen.shape}")
-            if self.suggest_cfg.scoring == "none":  # nearest pending point to one decoded sample
-                return int(nearest_rows(X_pen, self.generate(X, y, 1))[0])
-            # the same rule on the pending set: the pool's nearest pending rows, scored
-            rows = np.unique(nearest_rows(X_pen, self.candidate_pool(X, y)))
-            return int(rows[np.argmax(self.acquisition(X, y, X_pen[rows]))])
-        if self.suggest_cfg.scoring == "none":
-            return self.generate(X, y, 1)
-        pool = self.candidate_pool(X, y)
-        return pool[[int(np.argmax(self.acquisition(X, y, pool)))]]
+        suggestion, self.last_source = suggest(self, X, y, X_pen)
+        return suggestion

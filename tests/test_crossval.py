@@ -48,7 +48,7 @@ def test_crossval_runs_variants_and_peers_on_held_out_datasets(tiny_hpob, tmp_pa
         curves = load_results(tmp_path / "cv" / f"200-f{k}" / "decoded-pool-learned-EI-refinement-default" / "GEN-VAE.json")
         assert sorted(curves["200"]) == held and len(curves["200"][held[0]]["test0"]) == 4
     # a rerun resumes from disk: delete one finished run, and only that run is computed again
-    variant_file = tmp_path / "cv" / "200-f0" / "isotropic-scorer-to-10-local-default" / "GEN-VAE.json"
+    variant_file = tmp_path / "cv" / "200-f0" / "decoded-pool-learned-EI-refinement-default" / "GEN-VAE.json"
     before = variant_file.read_bytes()
     curves = orjson.loads(before)
     del curves["200"]["3"]["test2"]

@@ -2,11 +2,12 @@ import numpy as np
 import pytest
 import torch
 
+from methods.gen_pool import SOURCES
 from methods.generative_hpo import (CheckpointError, GenerativeHPO, GenerativeHPOConfig, GenerativeHPOModel,
-                                    fit_gp_prior, gp_expected_improvement, history_tensor, load_checkpoint,
-                                    normalize_history_y, reparameterize, sample_episodes, save_checkpoint)
+                                    PredictiveHead, history_tensor, load_checkpoint, normalize_history_y,
+                                    normalize_query_y, reparameterize, sample_episodes, save_checkpoint)
 
-FAST = {"online_steps": 3, "batch_size": 8, "n_generated": 32, "n_uniform": 16, "n_local": 16}
+FAST = {"online_steps": 3, "batch_size": 8, "n_decoded": 32, "n_uniform": 16, "n_local": 16, "n_refine": 16}
 
 
 def history(n=8, d=4, seed=0):
@@ -56,7 +57,7 @@ def test_defect_optimizer_updates_every_network():
     assert optimised == {id(p) for p in method.model.parameters()}
     before = {name: p.detach().clone() for name, p in method.model.named_parameters()}
     method.train_on_history(X, y, steps=3)
-    for prefix in ("history.embedder", "history.transformer", "cvae.encoder", "cvae.decoder", "scorer"):
+    for prefix in ("history.embedder", "history.transformer", "cvae.encoder", "cvae.decoder", "predictor"):
         changed = [not torch.equal(before[n], p) for n, p in method.model.named_parameters() if n.startswith(prefix)]
         assert changed and any(changed), prefix
 
@@ -72,15 +73,15 @@ def test_defect_batch_axis_stays_first():
     torch.manual_seed(0)
     model = GenerativeHPOModel(3).eval()
     context = torch.rand(4, 6, 4)                      # (B, C, d+1)
-    summary = model.history(context)
-    assert summary.shape == (4, 32)
+    summary = model.history(context)[1]
+    assert summary.shape == (4, 64)
     changed = context.clone()
     changed[1] = torch.rand(6, 4)
-    after = model.history(changed)
+    after = model.history(changed)[1]
     assert torch.allclose(summary[0], after[0]) and torch.allclose(summary[2:], after[2:])
     assert not torch.allclose(summary[1], after[1])
     permuted = context[:, torch.randperm(6)]           # a history is a set: order does not matter
-    assert torch.allclose(model.history(permuted), summary, atol=1e-5)
+    assert torch.allclose(model.history(permuted)[1], summary, atol=1e-5)
     embedded = model.history.embedder(context)
     assert torch.allclose(embedded[2, 3], model.history.embedder(context[2, 3][None, None])[0, 0])
 
@@ -94,8 +95,9 @@ def test_defect_targets_never_in_context_and_first_point_can_be_target():
         batch = sample_episodes(X, y, 64, context_size, 3, rng)
         ctx = np.rint(batch.context[..., 0].numpy() * 10).astype(int)
         tgt = np.rint(batch.target[..., 0].numpy() * 10).astype(int)
+        qry = np.rint(batch.query[..., 0].numpy() * 10).astype(int)
         for b in range(64):
-            assert not set(tgt[b]) & set(ctx[b])
+            assert not set(tgt[b]) & set(ctx[b]) and not set(qry[b]) & set(ctx[b])
             assert batch.improved[b].tolist() == [float(y[t] > y[ctx[b]].max()) for t in tgt[b]]
         seen_targets |= set(tgt.ravel())
     assert seen_targets == set(range(10))
@@ -124,7 +126,7 @@ def test_defect_inference_draws_latent_from_standard_normal_prior(monkeypatch):
     monkeypatch.setattr(method.model.cvae, "decode", spy)
     method.generate(X, y, 4000)
     latent = captured["latent"].numpy()
-    assert latent.shape == (4000, 2)
+    assert latent.shape == (4000, 4)
     assert np.abs(latent.mean(0)).max() < 0.08 and np.abs(latent.std(0) - 1).max() < 0.05
     assert (captured["improved"] == 1).all()
 
@@ -193,32 +195,98 @@ def test_unavailable_cuda_is_a_clear_error(monkeypatch):
     assert GenerativeHPO(device="auto").device.type == "cpu"
 
 
-def _relevant_first_dim_task(seed, n=120, d=4):
-    """y depends on dimension 0 only: a sharp peak at a task-specific point."""
-    rng = np.random.default_rng(seed)
-    X = rng.random((n, d))
-    return X, -np.abs(X[:, :1] - rng.uniform(0.3, 0.7)) * 5
+def test_queries_attend_to_the_history_only_and_the_history_is_a_set():
+    torch.manual_seed(0)
+    model = GenerativeHPOModel(3).eval()
+    context = torch.rand(2, 7, 4)                      # (B, C, d+1)
+    queries = torch.rand(2, 5, 3)                      # (B, Q, d)
+    tokens, _ = model.history(context)
+    logits = model.predictor(queries, tokens)
+    assert logits.shape == (2, 5, model.cfg.n_bins)
+    other = queries.clone()
+    other[:, 2] = torch.rand(2, 3)                     # change one query: the others' predictions stay
+    changed = model.predictor(other, tokens)
+    keep = [0, 1, 3, 4]
+    assert torch.allclose(changed[:, keep], logits[:, keep], atol=1e-6)
+    assert not torch.allclose(changed[:, 2], logits[:, 2])
+    shuffled, _ = model.history(context[:, torch.randperm(7)])
+    assert torch.allclose(model.predictor(queries, shuffled), logits, atol=1e-5)
+    changed_history = context.clone()
+    changed_history[0, 3, -1] = 1.0 - changed_history[0, 3, -1]  # another y in history 0 only
+    tokens2, _ = model.history(changed_history)
+    after = model.predictor(queries, tokens2)
+    assert not torch.allclose(after[0], logits[0]) and torch.allclose(after[1], logits[1], atol=1e-6)
 
 
-def test_meta_learned_gp_prior_finds_the_relevant_dimension():
-    tasks = {str(k): _relevant_first_dim_task(k) for k in range(4)}
-    prior = fit_gp_prior(tasks, max_points=80, steps=80)
-    ell = np.exp(prior["log_lengthscales"])
-    assert prior["n_datasets"] == 4 and ell.shape == (4,)
-    assert ell[0] < 0.5 * ell[1:].min()     # the irrelevant dimensions get long lengthscales
-    with pytest.raises(ValueError, match="no dataset"):
-        fit_gp_prior({"flat": (np.random.rand(20, 4), np.ones((20, 1)))})
+def test_bar_distribution_nll_and_expected_improvement_by_hand():
+    head = PredictiveHead(2, GenerativeHPOConfig(n_bins=4, y_low=0.0, y_high=2.0))   # bins of width 0.5
+    assert head.bin_index(torch.tensor([-1.0, 0.1, 0.5, 1.2, 1.99, 5.0])).tolist() == [0, 0, 1, 2, 3, 3]
+    logits = torch.log(torch.tensor([0.1, 0.2, 0.3, 0.4]))
+    # density of y=1.2: probability 0.3 over width 0.5
+    assert torch.allclose(head.nll(logits, torch.tensor(1.2)), torch.tensor(-np.log(0.3 / 0.5), dtype=torch.float32))
+    # EI over best 1.0: bin [1, 1.5] mean gain 0.25, bin [1.5, 2] 0.75 -> 0.3 * 0.25 + 0.4 * 0.75
+    assert torch.allclose(head.expected_improvement(logits, 1.0), torch.tensor(0.375))
+    # best 1.25 straddles bin [1, 1.5]: E[max(y - 1.25, 0)] = 0.25^2 / (2 * 0.5) = 0.0625; bin [1.5, 2] gains 0.5
+    assert torch.allclose(head.expected_improvement(logits, 1.25), torch.tensor(0.3 * 0.0625 + 0.4 * 0.5))
+    assert torch.allclose(head.mean(logits), torch.tensor(0.1 * 0.25 + 0.2 * 0.75 + 0.3 * 1.25 + 0.4 * 1.75))
 
 
-def test_gp_ei_with_the_meta_learned_kernel_ranks_along_the_relevant_dimension():
-    X, y = _relevant_first_dim_task(7, n=12)
-    prior = {"log_lengthscales": [np.log(0.1)] + [np.log(10.0)] * 3, "log_noise": np.log(1e-3)}
-    best = X[np.argmax(y), 0]
-    rng = np.random.default_rng(0)
-    near, far = rng.random((200, 4)), rng.random((200, 4))
-    near[:, 0], far[:, 0] = best, np.where(best > 0.5, 0.0, 1.0)
-    ei = gp_expected_improvement(X, y.ravel(), np.vstack([near, far]), prior=prior)
-    # under the ARD kernel only dimension 0 matters: every point at the best x_0 beats every far one
-    assert ei[:200].min() > ei[200:].max()
-    with pytest.raises(ValueError, match="GP prior is for 4 dimensions, the history has 3"):
-        gp_expected_improvement(X[:, :3], y.ravel(), near[:, :3], prior=prior)
+def test_query_y_in_history_units():
+    history_y = np.array([2.0, 4.0, 3.0])
+    np.testing.assert_allclose(normalize_query_y(np.array([2.0, 4.0, 5.0, 1.0]), history_y), [0, 1, 1.5, -0.5])
+    assert normalize_query_y(np.array([2.5]), np.array([2.0]))[0] == 1.0      # constant history: 0.5 + difference
+
+
+def test_source_of_every_suggestion_and_ablation_switches(monkeypatch):
+    X, y = history(n=12)
+    method = GenerativeHPO(seed=0, suggest=FAST)
+    for _ in range(5):
+        method.observe_and_suggest(X, y)
+        assert method.last_source in SOURCES
+    no_generator = GenerativeHPO(seed=0, suggest={**FAST, "n_decoded": 0})
+    decoded = []
+    monkeypatch.setattr(no_generator, "generate", lambda *a, **k: decoded.append(1) or np.zeros((0, 4)))
+    for _ in range(5):
+        no_generator.observe_and_suggest(X, y)
+        assert no_generator.last_source not in ("decoded", "refined-decoded")
+    assert not decoded                                    # the decoder is never asked
+    alone = GenerativeHPO(seed=0, suggest={**FAST, "acquisition": "none"})
+    scored = []
+    monkeypatch.setattr(alone, "expected_improvement", lambda *a: scored.append(1))
+    x = alone.observe_and_suggest(X, y)
+    assert alone.last_source == "decoded" and x.shape == (1, 4) and not scored
+    gp = GenerativeHPO(seed=0, suggest={**FAST, "acquisition": "botorch-gp-ei"})
+    monkeypatch.setattr(gp, "expected_improvement", lambda *a: scored.append(1))
+    gp.observe_and_suggest(X, y)
+    assert not scored                                     # the GP, not the learned head, ranks
+    refined = GenerativeHPO(seed=0, suggest={**FAST, "refine_rounds": 0})
+    refined.observe_and_suggest(X, y)
+    assert not refined.last_source.startswith("refined-") or refined.last_source == "refined-incumbent"
+    with pytest.raises(ValueError, match="acquisition must be one of"):
+        GenerativeHPO(suggest={"acquisition": "magic"})
+    with pytest.raises(ValueError, match="pool is empty"):
+        GenerativeHPO(suggest={"n_decoded": 0, "n_uniform": 0, "n_local": 0})
+
+
+def test_learned_acquisition_picks_the_candidate_its_head_prefers(monkeypatch):
+    X, y = history(n=10)
+    method = GenerativeHPO(seed=0, suggest={**FAST, "refine_rounds": 0})
+    target = np.full(4, 0.123)
+    monkeypatch.setattr(method, "expected_improvement",
+                        lambda X, y, c: -np.abs(c - target).sum(1))      # a head that loves `target`
+    pool = []
+    original = __import__("methods.gen_pool", fromlist=["initial_pool"]).initial_pool
+
+    def spy(m, X, y):
+        candidates, sources = original(m, X, y)
+        candidates[7] = target                           # one decoded candidate is exactly it
+        pool.append(candidates)
+        return candidates, sources
+
+    monkeypatch.setattr("methods.gen_pool.initial_pool", spy)
+    x = method.observe_and_suggest(X, y)
+    np.testing.assert_allclose(x[0], target)
+    assert method.last_source == "decoded"
+    pending = np.random.default_rng(3).random((30, 4))
+    pending[17] = target
+    assert method.observe_and_suggest(X, y, pending) == 17 and method.last_source == "pending"
