@@ -1,4 +1,4 @@
-"""GEN-VAE ablation table: from scratch vs meta-trained, fine-tuning, candidate scoring.
+"""GEN-VAE ablation table: from scratch vs meta-trained, the generator, each part of the acquisition.
 
     python ablation.py --split validation                 # on hpob-mini's meta-validation view (design choices)
     python ablation.py --split test --search-spaces mini-xgboost

@@ -1,4 +1,4 @@
-"""GEN-VAE ablations: what meta-training, fine-tuning and candidate scoring each buy.
+"""GEN-VAE ablations: what meta-training, the generator and each part of the acquisition buy.
 
 Every variant runs the same (space, dataset, seed) runs; results go to
 ``<out>/<variant>/GEN-VAE.json`` and the comparison table (regret and rank at
@@ -15,14 +15,16 @@ from hpogen.runner import SweepConfig, plan_runs, results_dir_for, run_sweep
 # name -> (uses the meta-trained checkpoint, suggest options)
 VARIANTS: dict[str, tuple[bool, dict]] = {
     "scratch, one decoded sample (the prototype's rule)": (False, {"online_steps": 50, "acquisition": "none"}),
-    "meta, generator alone: one decoded sample (no learned surrogate)": (True, {"acquisition": "none"}),
-    "meta, no generator: uniform + local pool, learned EI": (True, {"n_decoded": 0, "n_uniform": 576}),
-    "meta, BoTorch GP log EI on the same pool (no learned surrogate)": (True, {"acquisition": "botorch-gp-ei"}),
+    "meta, generator alone: one decoded sample (no surrogate)": (True, {"acquisition": "none"}),
+    "meta, no generator: uniform + local pool, stacked EI": (True, {"n_decoded": 0, "n_uniform": 576}),
+    "meta, no learned surrogate: the fitted GP's EI alone": (True, {"acquisition": "gp-ei"}),
+    "meta, the learned head's EI alone (no GP)": (True, {"acquisition": "learned-ei"}),
+    "meta, BoTorch GP log EI on the same pool": (True, {"acquisition": "botorch-gp-ei"}),
     "meta, default without uniform candidates": (True, {"n_uniform": 0, "n_decoded": 576}),
     "meta, default without refinement rounds": (True, {"refine_rounds": 0}),
-    "meta, default (decoded pool, learned EI, refinement)": (True, {}),
+    "meta, default (decoded pool, stacked EI of head and GP, refinement)": (True, {}),
 }
-DEFAULT_VARIANT = "meta, default (decoded pool, learned EI, refinement)"
+DEFAULT_VARIANT = "meta, default (decoded pool, stacked EI of head and GP, refinement)"
 
 
 def slug(name: str) -> str:

@@ -28,10 +28,11 @@ from hpogen.splitview import initial_designs
 # name -> GEN-VAE suggest options; the design candidates compared (the ablation's pool and acquisition variants)
 DESIGN_VARIANTS: dict[str, dict] = {
     "generator alone: one decoded sample": {"acquisition": "none"},
-    "no generator: uniform + local pool, learned EI": {"n_decoded": 0, "n_uniform": 576},
-    "no uniform candidates": {"n_uniform": 0, "n_decoded": 576},
+    "no generator: uniform + local pool, stacked EI": {"n_decoded": 0, "n_uniform": 576},
+    "the fitted GP's EI alone": {"acquisition": "gp-ei"},
+    "the learned head's EI alone": {"acquisition": "learned-ei"},
     "no refinement rounds": {"refine_rounds": 0},
-    "decoded pool, learned EI, refinement (default)": {},
+    "decoded pool, stacked EI, refinement (default)": {},
 }
 PEERS = ("RS", "TPE")
 

@@ -2,8 +2,8 @@
 
 Models predict (``methods/generative_hpo.py``: the CVAE decodes configurations,
 the predictive head gives p(y | x, history)); acquisitions score candidates
-(the learned expected improvement by default; a fitted BoTorch GP's log EI as
-an ablation); this module builds and searches the candidate pool.
+(``methods/gen_acquisition.py``: by default EI under the head and a fitted GP,
+mixed by stacking); this module builds and searches the candidate pool.
 
 Continuous protocol, one suggestion:
 
@@ -20,8 +20,12 @@ Continuous protocol, one suggestion:
    ``min_distance`` of an evaluated configuration are never chosen.
 
 Discrete protocol: the acquisition scores every pending row and the best is
-returned (source "pending"); with ``discrete="pool"`` only the pending rows
-nearest to the pool's candidates are scored (source: the candidate's).
+returned (origin "pending"); with ``discrete="pool"`` only the pending rows
+nearest to the pool's candidates are scored (origin: the candidate's).
+
+The source recorded for each suggestion is ``"<origin>/<decider>"``: the
+decider is ``head`` when the learned head's term of the acquisition is the
+larger at the chosen candidate, ``gp`` otherwise (``none``: one decoded sample).
 """
 from __future__ import annotations
 
@@ -30,13 +34,16 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from methods.gen_acquisition import ACQUISITIONS, Acquisition, build_acquisition
+
 if TYPE_CHECKING:  # pragma: no cover
     from methods.generative_hpo import GenerativeHPO
 
-ACQUISITIONS = ("learned-ei", "botorch-gp-ei", "none")
 DISCRETE_RULES = ("all", "pool")
 # where a suggestion came from; the runner records it per suggestion
 SOURCES = ("decoded", "refined-decoded", "refined-incumbent", "uniform", "refined-uniform", "pending")
+# which model's term decides the chosen candidate's acquisition value ("none": one decoded sample, unscored)
+DECIDERS = ("head", "gp", "none")
 _REFINED = {"decoded": "refined-decoded", "refined-decoded": "refined-decoded",
             "refined-incumbent": "refined-incumbent", "uniform": "refined-uniform",
             "refined-uniform": "refined-uniform"}
@@ -47,8 +54,8 @@ class SuggestConfig:
     """Knobs of ``GenerativeHPO.observe_and_suggest`` (defaults chosen on meta-validation, see README)."""
 
     online_steps: int = 50          # training steps on the history per call (no checkpoint: from scratch)
-    fine_tune_steps: int = 5        # training steps on the history per call (meta-trained model): the head
-    #                                 learns this run's local evidence (0 left meta-validation runs stuck)
+    fine_tune_steps: int = 0        # training steps on the history per call (meta-trained model); the fitted GP
+    #                                 and the stacking weight carry this run's local evidence instead
     batch_size: int = 32            # episodes per training step on the history
     n_targets: int = 4              # targets per episode on the history
     n_decoded: int = 512            # candidates decoded under improved = 1, z ~ N(0, temperature^2 I)
@@ -59,8 +66,11 @@ class SuggestConfig:
     n_refine: int = 128             # children per round
     local_scale: float = 0.05       # std of the perturbations (halved each refinement round)
     temperature: float = 1.0        # prior std multiplier for z
-    acquisition: str = "learned-ei"  # "learned-ei" (the predictive head), "botorch-gp-ei" (ablation: a fitted
-    #                                 BoTorch GP's log EI on the same pool), "none" (one decoded sample, no pool)
+    acquisition: str = "stacked-ei"  # EI under the head and a fitted GP, mixed by stacking on this run's history
+    #                                 (methods/gen_acquisition.py); ablations: "learned-ei" (the head alone),
+    #                                 "gp-ei" (the same GP alone), "botorch-gp-ei" (BoTorch's GP, as GP-BO fits it),
+    #                                 "none" (one decoded sample, no pool)
+    stacking_prior: float = 2.0     # Beta(a, a) prior on the head's mixture weight (a = 1: flat)
     discrete: str = "all"           # discrete protocol: score "all" pending rows, or the "pool"'s nearest rows
     min_distance: float = 0.01      # candidates closer than this (L2) to an evaluated configuration are dropped:
     #                                 a deterministic objective gains nothing from re-evaluating a point
@@ -76,46 +86,6 @@ class SuggestConfig:
                 raise ValueError(f"{name} must be >= 0, got {getattr(self, name)}")
         if self.n_decoded + self.n_uniform + self.n_local == 0:
             raise ValueError("the candidate pool is empty: n_decoded + n_uniform + n_local must be >= 1")
-
-
-# ---------------------------------------------------------------- acquisitions
-def botorch_log_ei(X: np.ndarray, y: np.ndarray, candidates: np.ndarray, seed: int) -> np.ndarray:
-    """Log EI of candidates under BoTorch's SingleTaskGP fitted to the history (amplitude, noise,
-    lengthscales by marginal likelihood), as GP-BO uses it: (m,). Zeros when y is constant or
-    the fit fails."""
-    import warnings
-
-    import torch
-    from botorch.acquisition import LogExpectedImprovement
-    from botorch.fit import fit_gpytorch_mll
-    from botorch.models import SingleTaskGP
-    from gpytorch.mlls import ExactMarginalLogLikelihood
-
-    if len(y) < 2 or np.ptp(y) <= 0:
-        return np.zeros(len(candidates))
-    with torch.random.fork_rng(devices=[]), warnings.catch_warnings():
-        torch.manual_seed(seed)
-        warnings.simplefilter("ignore")
-        train_X = torch.as_tensor(X, dtype=torch.float64)
-        train_Y = torch.as_tensor(y.reshape(-1, 1), dtype=torch.float64)
-        try:
-            model = SingleTaskGP(train_X, train_Y)
-            fit_gpytorch_mll(ExactMarginalLogLikelihood(model.likelihood, model))
-            acquisition = LogExpectedImprovement(model, best_f=train_Y.max())
-            with torch.no_grad():
-                pool = torch.as_tensor(candidates, dtype=torch.float64).unsqueeze(1)   # (m, 1, d)
-                values = torch.cat([acquisition(part) for part in pool.split(2048)])
-        except Exception:  # a failed fit ranks nothing; the pool order decides
-            return np.zeros(len(candidates))
-    values = values.numpy()
-    return np.where(np.isfinite(values), values, -np.inf)
-
-
-def acquisition_values(method: "GenerativeHPO", X: np.ndarray, y: np.ndarray, candidates: np.ndarray) -> np.ndarray:
-    """Score candidates (m, d) by the configured acquisition, higher is better: (m,)."""
-    if method.suggest_cfg.acquisition == "botorch-gp-ei":
-        return botorch_log_ei(X, y, candidates, seed=int(method.rng.integers(2**62)))
-    return method.expected_improvement(X, y, candidates)
 
 
 # ------------------------------------------------------------------------ pool
@@ -152,20 +122,29 @@ def far_from(X: np.ndarray, candidates: np.ndarray, min_distance: float) -> np.n
     return sq.min(1) >= min_distance ** 2
 
 
-def scored(method: "GenerativeHPO", X: np.ndarray, y: np.ndarray, candidates: np.ndarray) -> np.ndarray:
-    """Acquisition values (m,), -inf for candidates that repeat an evaluated configuration."""
-    keep = far_from(X, candidates, method.suggest_cfg.min_distance)
+def scored(acquisition: Acquisition, X: np.ndarray, candidates: np.ndarray,
+           min_distance: float) -> tuple[np.ndarray, np.ndarray]:
+    """Acquisition values (m,), -inf for candidates that repeat an evaluated configuration, and
+    whether the learned head decides each value (m,)."""
+    keep = far_from(X, candidates, min_distance)
     values = np.full(len(candidates), -np.inf)
+    by_head = np.zeros(len(candidates), dtype=bool)
     if keep.any():
-        values[keep] = acquisition_values(method, X, y, candidates[keep])
-    return values
+        values[keep], by_head[keep] = acquisition.score(candidates[keep])
+    return values, by_head
+
+
+def attribution(origin: str, by_head: bool) -> str:
+    """The recorded source: where the candidate came from, and which model's EI chose it."""
+    return f"{origin}/{'head' if by_head else 'gp'}"
 
 
 def search_pool(method: "GenerativeHPO", X: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, str]:
     """Steps 1-4 of the module docstring: the best candidate (1, d) and its source."""
     cfg = method.suggest_cfg
+    acquisition = build_acquisition(method, X, y)
     pool, sources = initial_pool(method, X, y)
-    scores = scored(method, X, y, pool)
+    scores, by_head = scored(acquisition, X, pool, cfg.min_distance)
     scale = cfg.local_scale
     for _ in range(cfg.refine_rounds):
         if not cfg.n_refine or not cfg.refine_top:
@@ -173,14 +152,16 @@ def search_pool(method: "GenerativeHPO", X: np.ndarray, y: np.ndarray) -> tuple[
         top = np.argsort(-scores, kind="stable")[: cfg.refine_top]
         children, picks = perturb(method, pool[top], cfg.n_refine, scale)
         child_sources = np.array([_REFINED[s] for s in sources[top][picks]], dtype=object)
+        child_scores, child_by_head = scored(acquisition, X, children, cfg.min_distance)
         pool = np.concatenate([pool, children])
         sources = np.concatenate([sources, child_sources])
-        scores = np.concatenate([scores, scored(method, X, y, children)])
+        scores = np.concatenate([scores, child_scores])
+        by_head = np.concatenate([by_head, child_by_head])
         scale /= 2
     if not np.isfinite(scores).any():           # every candidate repeats the history: a uniform point
-        return method.rng.random((1, X.shape[1])), "uniform"
+        return method.rng.random((1, X.shape[1])), "uniform/gp"
     best = int(np.argmax(scores))
-    return pool[[best]], str(sources[best])
+    return pool[[best]], attribution(str(sources[best]), bool(by_head[best]))
 
 
 def nearest_rows(rows: np.ndarray, points: np.ndarray, chunk: int = 256) -> np.ndarray:
@@ -201,14 +182,18 @@ def suggest(method: "GenerativeHPO", X: np.ndarray, y: np.ndarray,
     if cfg.acquisition == "none":                      # the generator alone: one decoded sample
         sample = method.generate(X, y, 1)
         if X_pen is None:
-            return sample, "decoded"
-        return int(nearest_rows(X_pen, sample)[0]), "decoded"
+            return sample, "decoded/none"
+        return int(nearest_rows(X_pen, sample)[0]), "decoded/none"
     if X_pen is None:
         return search_pool(method, X, y)
+    acquisition = build_acquisition(method, X, y)
     if cfg.discrete == "all":
-        return int(np.argmax(acquisition_values(method, X, y, X_pen))), "pending"
+        values, by_head = acquisition.score(X_pen)
+        best = int(np.argmax(values))
+        return best, attribution("pending", bool(by_head[best]))
     pool, sources = initial_pool(method, X, y)
     rows = nearest_rows(X_pen, pool)
     unique, first = np.unique(rows, return_index=True)
-    best = int(np.argmax(acquisition_values(method, X, y, X_pen[unique])))
-    return int(unique[best]), str(sources[first[best]])
+    values, by_head = acquisition.score(X_pen[unique])
+    best = int(np.argmax(values))
+    return int(unique[best]), attribution(str(sources[first[best]]), bool(by_head[best]))

@@ -6,8 +6,9 @@ a Transformer history encoder, a conditional VAE), the predictive head this
 project adds (each candidate attends to the history's tokens and gets a
 predictive distribution of its y), the model that composes them and its loss,
 the episode sampler shared by online and meta-training, checkpoints, and the
-HPO-B method. The suggestion rule (candidate pool, acquisition, refinement)
-lives beside this file in ``methods/gen_pool.py``.
+HPO-B method. The suggestion rule lives beside this file: the candidate pool
+and its refinement in ``methods/gen_pool.py``, the acquisitions (the head's
+EI mixed with a fitted GP's by stacking) in ``methods/gen_acquisition.py``.
 
 Architecture (sizes are defaults of :class:`GenerativeHPOConfig`)::
 
@@ -455,7 +456,7 @@ def resolve_device(device: str | torch.device | None) -> torch.device:
 
 class GenerativeHPO:
     """HPO-B method: generate configurations with a history-conditioned CVAE, rank them with
-    the meta-learned predictive head.
+    the meta-learned predictive head and a GP fitted to the run, mixed by stacking.
 
     Args:
         seed: makes a run bit-for-bit reproducible on CPU.
@@ -467,8 +468,8 @@ class GenerativeHPO:
         suggest: :class:`methods.gen_pool.SuggestConfig` or a dict of its fields.
 
     After each suggestion, ``last_source`` says where the chosen candidate came
-    from (``"decoded"``, ``"refined-decoded"``, ``"refined-incumbent"``,
-    ``"uniform"``, ...; see ``methods/gen_pool.py``).
+    from and which model decided it, e.g. ``"refined-decoded/head"`` or
+    ``"uniform/gp"`` (see ``methods/gen_pool.py``).
 
     Example:
         >>> import numpy as np
@@ -497,6 +498,7 @@ class GenerativeHPO:
         self.model: GenerativeHPOModel | None = None
         self.optimizer: torch.optim.Optimizer | None = None
         self.last_source: str | None = None
+        self.gp_state = None     # the GP's fitted kernel of the last suggestion (methods/gen_acquisition.py)
         if self.checkpoint is not None:
             model, _ = load_checkpoint(self.checkpoint, search_space_id)
             self._set_model(model)
@@ -558,19 +560,21 @@ class GenerativeHPO:
 
     @torch.no_grad()
     def predict_logits(self, X: np.ndarray, y: np.ndarray, candidates: np.ndarray,
-                       chunk: int = 4096) -> torch.Tensor:
-        """Bar-distribution logits (m, K) of candidates (m, d) given the history."""
-        tokens, _ = self.read_history(X, y)                                            # (1, n, E)
+                       chunk: int = 4096, tokens: torch.Tensor | None = None) -> torch.Tensor:
+        """Bar-distribution logits (m, K) of candidates (m, d) given the history (its tokens if read)."""
+        if tokens is None:
+            tokens, _ = self.read_history(X, y)                                        # (1, n, E)
         out = []
         for start in range(0, len(candidates), chunk):
             part = torch.as_tensor(candidates[start:start + chunk], dtype=torch.float32, device=self.device)
             out.append(self.model.predictor(part[None], tokens)[0])                    # (m', K)
         return torch.cat(out)
 
-    def expected_improvement(self, X: np.ndarray, y: np.ndarray, candidates: np.ndarray) -> np.ndarray:
-        """The learned acquisition: expected improvement over the history's best, (m,)."""
+    def expected_improvement(self, X: np.ndarray, y: np.ndarray, candidates: np.ndarray,
+                             tokens: torch.Tensor | None = None) -> np.ndarray:
+        """The head's expected improvement over the history's best, in history-normalised units, (m,)."""
         best = float(normalize_query_y(np.max(y), y))
-        logits = self.predict_logits(X, y, candidates)                                  # (m, K)
+        logits = self.predict_logits(X, y, candidates, tokens=tokens)                   # (m, K)
         return self.model.predictor.expected_improvement(logits, best).cpu().numpy().astype(np.float64)
 
     def observe_and_suggest(self, X_obs: np.ndarray, y_obs: np.ndarray, X_pen: np.ndarray | None = None):

@@ -37,18 +37,18 @@ def test_fold_holds_out_train_datasets_only(tiny_hpob, tmp_path):
 
 def test_crossval_runs_variants_and_peers_on_held_out_datasets(tiny_hpob, tmp_path, monkeypatch):
     data_dir, _ = tiny_hpob
-    variants = ["decoded pool, learned EI, refinement (default)"]
+    variants = ["decoded pool, stacked EI, refinement (default)"]
     text = run_crossval(data_dir, ["200"], tmp_path / "cv", n_folds=2, variants=variants, trials=3,
                         meta_cfg=TINY_META, quick_surrogates=True, progress=False)
     assert (tmp_path / "cv" / "crossval.md").read_text() == text
-    assert "| decoded pool, learned EI, refinement (default) |" in text and "| TPE |" in text and "15 runs" in text
+    assert "| decoded pool, stacked EI, refinement (default) |" in text and "| TPE |" in text and "15 runs" in text
     assert "rank@3" in text
     for k, held in ((0, ["1", "3"]), (1, ["2"])):
         assert (tmp_path / "cv" / "folds" / f"200-f{k}" / "checkpoints" / "200.pt").is_file()
-        curves = load_results(tmp_path / "cv" / f"200-f{k}" / "decoded-pool-learned-EI-refinement-default" / "GEN-VAE.json")
+        curves = load_results(tmp_path / "cv" / f"200-f{k}" / "decoded-pool-stacked-EI-refinement-default" / "GEN-VAE.json")
         assert sorted(curves["200"]) == held and len(curves["200"][held[0]]["test0"]) == 4
     # a rerun resumes from disk: delete one finished run, and only that run is computed again
-    variant_file = tmp_path / "cv" / "200-f0" / "decoded-pool-learned-EI-refinement-default" / "GEN-VAE.json"
+    variant_file = tmp_path / "cv" / "200-f0" / "decoded-pool-stacked-EI-refinement-default" / "GEN-VAE.json"
     before = variant_file.read_bytes()
     curves = orjson.loads(before)
     del curves["200"]["3"]["test2"]
@@ -74,4 +74,4 @@ def test_crossval_script_refuses_bad_arguments(tiny_hpob, capsys):
     assert "unknown variant 'magic'" in capsys.readouterr().err
     assert crossval.main(["--data-dir", str(tiny_hpob[0]), "--folds", "1"]) == 2
     assert "--folds must be at least 2" in capsys.readouterr().err
-    assert set(DESIGN_VARIANTS) >= {"decoded pool, learned EI, refinement (default)"}
+    assert set(DESIGN_VARIANTS) >= {"decoded pool, stacked EI, refinement (default)"}

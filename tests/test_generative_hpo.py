@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 import torch
 
-from methods.gen_pool import SOURCES
+from methods.gen_pool import DECIDERS, SOURCES
 from methods.generative_hpo import (CheckpointError, GenerativeHPO, GenerativeHPOConfig, GenerativeHPOModel,
                                     PredictiveHead, history_tensor, load_checkpoint, normalize_history_y,
                                     normalize_query_y, reparameterize, sample_episodes, save_checkpoint)
@@ -242,26 +242,27 @@ def test_source_of_every_suggestion_and_ablation_switches(monkeypatch):
     method = GenerativeHPO(seed=0, suggest=FAST)
     for _ in range(5):
         method.observe_and_suggest(X, y)
-        assert method.last_source in SOURCES
+        origin, decider = method.last_source.split("/")
+        assert origin in SOURCES and decider in DECIDERS
     no_generator = GenerativeHPO(seed=0, suggest={**FAST, "n_decoded": 0})
     decoded = []
     monkeypatch.setattr(no_generator, "generate", lambda *a, **k: decoded.append(1) or np.zeros((0, 4)))
     for _ in range(5):
         no_generator.observe_and_suggest(X, y)
-        assert no_generator.last_source not in ("decoded", "refined-decoded")
+        assert no_generator.last_source.split("/")[0] not in ("decoded", "refined-decoded")
     assert not decoded                                    # the decoder is never asked
     alone = GenerativeHPO(seed=0, suggest={**FAST, "acquisition": "none"})
     scored = []
-    monkeypatch.setattr(alone, "expected_improvement", lambda *a: scored.append(1))
+    monkeypatch.setattr(alone, "expected_improvement", lambda *a, **k: scored.append(1))
     x = alone.observe_and_suggest(X, y)
-    assert alone.last_source == "decoded" and x.shape == (1, 4) and not scored
+    assert alone.last_source == "decoded/none" and x.shape == (1, 4) and not scored
     gp = GenerativeHPO(seed=0, suggest={**FAST, "acquisition": "botorch-gp-ei"})
-    monkeypatch.setattr(gp, "expected_improvement", lambda *a: scored.append(1))
+    monkeypatch.setattr(gp, "expected_improvement", lambda *a, **k: scored.append(1))
     gp.observe_and_suggest(X, y)
-    assert not scored                                     # the GP, not the learned head, ranks
+    assert not scored and gp.last_source.endswith("/gp")  # the GP, not the learned head, ranks
     refined = GenerativeHPO(seed=0, suggest={**FAST, "refine_rounds": 0})
     refined.observe_and_suggest(X, y)
-    assert not refined.last_source.startswith("refined-") or refined.last_source == "refined-incumbent"
+    assert not refined.last_source.startswith("refined-") or refined.last_source.startswith("refined-incumbent/")
     with pytest.raises(ValueError, match="acquisition must be one of"):
         GenerativeHPO(suggest={"acquisition": "magic"})
     with pytest.raises(ValueError, match="pool is empty"):
@@ -270,10 +271,10 @@ def test_source_of_every_suggestion_and_ablation_switches(monkeypatch):
 
 def test_learned_acquisition_picks_the_candidate_its_head_prefers(monkeypatch):
     X, y = history(n=10)
-    method = GenerativeHPO(seed=0, suggest={**FAST, "refine_rounds": 0})
+    method = GenerativeHPO(seed=0, suggest={**FAST, "refine_rounds": 0, "acquisition": "learned-ei"})
     target = np.full(4, 0.123)
     monkeypatch.setattr(method, "expected_improvement",
-                        lambda X, y, c: -np.abs(c - target).sum(1))      # a head that loves `target`
+                        lambda X, y, c, tokens=None: np.exp(-np.abs(c - target).sum(1)))  # a head that loves `target`
     pool = []
     original = __import__("methods.gen_pool", fromlist=["initial_pool"]).initial_pool
 
@@ -286,7 +287,7 @@ def test_learned_acquisition_picks_the_candidate_its_head_prefers(monkeypatch):
     monkeypatch.setattr("methods.gen_pool.initial_pool", spy)
     x = method.observe_and_suggest(X, y)
     np.testing.assert_allclose(x[0], target)
-    assert method.last_source == "decoded"
+    assert method.last_source == "decoded/head"
     pending = np.random.default_rng(3).random((30, 4))
     pending[17] = target
-    assert method.observe_and_suggest(X, y, pending) == 17 and method.last_source == "pending"
+    assert method.observe_and_suggest(X, y, pending) == 17 and method.last_source == "pending/head"

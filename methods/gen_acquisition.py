@@ -1,0 +1,218 @@
+"""GEN-VAE's acquisitions: they score candidates, given one run's history.
+
+The default, ``"stacked-ei"``, is expected improvement under a mixture of two
+predictive distributions of y:
+
+* the meta-learned predictive head of ``methods/generative_hpo.py`` (each
+  candidate attends to the history's tokens; a bar distribution of y), and
+* a Gaussian process fitted to this run's history (scikit-learn: Matern-5/2
+  kernel with one lengthscale per dimension, amplitude and noise, all by
+  marginal likelihood).
+
+The mixture weight w of the head is chosen on this run's own evidence, by
+stacking (Yao et al., 2018): it maximises the leave-one-out log density of the
+observed y under ``w p_head + (1 - w) p_gp`` with a Beta(2, 2) prior on w. The
+head's leave-one-out predictions condition it on the history without the held-out
+point; the GP's come in closed form (Rasmussen & Williams, 2006, eq. 5.12).
+Because EI is linear in the predictive distribution, the mixture's EI is
+``w EI_head + (1 - w) EI_gp``, exactly. A head that transfers well to this task
+gets the weight early; where it is wrong on this run's evaluations (for instance
+on a flat plateau around the incumbent) the GP takes over.
+
+Every acquisition returns log values (higher is better) and, per candidate,
+whether the learned head's term is the larger part of the chosen value.
+"""
+from __future__ import annotations
+
+import math
+import warnings
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Callable
+
+import numpy as np
+import torch
+from scipy.linalg import cho_solve
+from scipy.special import erfcx, ndtr
+
+if TYPE_CHECKING:  # pragma: no cover
+    from methods.generative_hpo import GenerativeHPO
+
+ACQUISITIONS = ("stacked-ei", "learned-ei", "gp-ei", "botorch-gp-ei", "none")
+_LOG_SQRT_2PI = 0.5 * math.log(2 * math.pi)
+
+
+# ------------------------------------------------------------------ closed forms
+def log_gaussian_ei(mean: np.ndarray, std: np.ndarray, best: float) -> np.ndarray:
+    """log E[max(Y - best, 0)] for Y ~ N(mean, std^2), stable far in the tail: (m,)."""
+    std = np.maximum(np.asarray(std, np.float64), 1e-12)
+    z = (np.asarray(mean, np.float64) - best) / std
+    log_phi = -0.5 * z ** 2 - _LOG_SQRT_2PI
+    out = np.empty_like(z)
+    pos = z >= 0
+    # z >= 0: h(z) = z Phi(z) + phi(z), no cancellation
+    zp = z[pos]
+    out[pos] = np.log(zp * ndtr(zp) + np.exp(log_phi[pos]))
+    # z < 0: h(z) = phi(z) (1 - |z| R(|z|)), R the Mills ratio = sqrt(pi/2) erfcx(|z| / sqrt(2))
+    a = -z[~pos]
+    tail = 1.0 - a * math.sqrt(math.pi / 2) * erfcx(a / math.sqrt(2))
+    out[~pos] = log_phi[~pos] + np.log(np.maximum(tail, 1e-300))
+    return out + np.log(std)
+
+
+def log_normal_pdf(y: np.ndarray, mean: np.ndarray, std: np.ndarray) -> np.ndarray:
+    std = np.maximum(std, 1e-12)
+    return -0.5 * ((y - mean) / std) ** 2 - np.log(std) - _LOG_SQRT_2PI
+
+
+# ------------------------------------------------------------------------ GP
+class FittedGP:
+    """scikit-learn GP on one history: constant * Matern-5/2 (ARD) + white noise, y standardised.
+
+    Amplitude, lengthscales and noise are fitted by marginal likelihood (L-BFGS-B,
+    one start: ``start``, the previous suggestion's fitted kernel, else lengthscale 0.5).
+    """
+
+    def __init__(self, X: np.ndarray, y: np.ndarray, seed: int, start=None):
+        from sklearn.gaussian_process import GaussianProcessRegressor
+        from sklearn.gaussian_process.kernels import ConstantKernel, Matern, WhiteKernel
+
+        d = X.shape[1]
+        kernel = (ConstantKernel(1.0, (1e-2, 1e2)) * Matern(np.full(d, 0.5), (1e-2, 1e2), nu=2.5)
+                  + WhiteKernel(1e-3, (1e-6, 1e-1)))
+        if start is not None and start.n_dims == kernel.n_dims:
+            kernel = start
+        self.gp = GaussianProcessRegressor(kernel, normalize_y=True, random_state=seed)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            self.gp.fit(X, y)
+        self.X, self.y = X, y
+
+    def predict(self, candidates: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Predictive mean and std of y in raw units, (m,) each."""
+        mean, std = self.gp.predict(candidates, return_std=True)
+        return mean.reshape(-1), np.maximum(std.reshape(-1), 1e-12)
+
+    def leave_one_out(self) -> tuple[np.ndarray, np.ndarray]:
+        """Mean and std of each y_i predicted from the others (same hyperparameters), (n,) each."""
+        k_inv = cho_solve((self.gp.L_, True), np.eye(len(self.X)))
+        diag = np.maximum(np.diag(k_inv), 1e-12)
+        alpha = self.gp.alpha_.reshape(-1)
+        scale = float(np.atleast_1d(self.gp._y_train_std)[0])
+        shift = float(np.atleast_1d(self.gp._y_train_mean)[0])
+        y_norm = (self.y - shift) / scale
+        return (y_norm - alpha / diag) * scale + shift, np.sqrt(1.0 / diag) * scale
+
+
+# --------------------------------------------------------------- learned head
+@torch.no_grad()
+def head_leave_one_out_log_density(method: "GenerativeHPO", X: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """log p_head(y_i | x_i, history without i) in raw units of y, (n,); needs n >= 2."""
+    from methods.generative_hpo import history_scale, history_tensor, normalize_query_y
+
+    n = len(X)
+    keep = ~np.eye(n, dtype=bool)
+    contexts = torch.cat([history_tensor(X[keep[i]], y[keep[i]]) for i in range(n)]).to(method.device)  # (n, n-1, d+1)
+    method.model.eval()
+    tokens, _ = method.model.history(contexts)                                                        # (n, n-1, E)
+    queries = torch.as_tensor(X[:, None, :], dtype=torch.float32, device=method.device)                # (n, 1, d)
+    logits = method.model.predictor(queries, tokens)[:, 0]                                             # (n, K)
+    u = np.array([normalize_query_y(y[i], y[keep[i]]) for i in range(n)], dtype=np.float32)
+    log_density = -method.model.predictor.nll(logits, torch.as_tensor(u, device=method.device))
+    spreads = np.array([history_scale(y[keep[i]])[1] for i in range(n)])
+    return log_density.cpu().numpy().astype(np.float64) - np.log(spreads)
+
+
+def head_log_ei(method: "GenerativeHPO", X: np.ndarray, y: np.ndarray) -> Callable[[np.ndarray], np.ndarray]:
+    """log EI of the head's bar distribution over the history's best, in raw units of y: candidates -> (m,)."""
+    from methods.generative_hpo import history_scale
+
+    tokens, _ = method.read_history(X, y)              # the history is read once per suggestion
+    log_spread = math.log(history_scale(y)[1])
+
+    def score(candidates: np.ndarray) -> np.ndarray:
+        with np.errstate(divide="ignore"):
+            return np.log(method.expected_improvement(X, y, candidates, tokens=tokens)) + log_spread
+
+    return score
+
+
+def stacking_weight(log_p_head: np.ndarray, log_p_gp: np.ndarray, prior: float = 2.0) -> float:
+    """argmax over w in [0, 1] of sum_i log(w p_head,i + (1 - w) p_gp,i) + log Beta(w; prior, prior)."""
+    grid = np.linspace(0.0, 1.0, 201)[1:-1]                                          # (G,)
+    with np.errstate(divide="ignore"):
+        mix = np.logaddexp(np.log(grid)[:, None] + log_p_head[None], np.log1p(-grid)[:, None] + log_p_gp[None])
+    objective = mix.sum(1) + (prior - 1.0) * (np.log(grid) + np.log1p(-grid))
+    return float(grid[int(np.argmax(objective))])
+
+
+# ---------------------------------------------------------------- assembly
+@dataclass
+class Acquisition:
+    """A fitted acquisition: ``score(candidates)`` -> (log value (m,), head decides (m,) bool)."""
+
+    score: Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]]
+    head_weight: float     # the learned head's share of the predictive mixture (1 = head alone, 0 = GP alone)
+
+
+def botorch_log_ei(X: np.ndarray, y: np.ndarray, seed: int) -> Callable[[np.ndarray], np.ndarray]:
+    """Log EI under BoTorch's SingleTaskGP fitted to the history, as GP-BO uses it (ablation)."""
+    from botorch.acquisition import LogExpectedImprovement
+    from botorch.fit import fit_gpytorch_mll
+    from botorch.models import SingleTaskGP
+    from gpytorch.mlls import ExactMarginalLogLikelihood
+
+    if len(y) < 2 or np.ptp(y) <= 0:
+        return lambda candidates: np.zeros(len(candidates))
+    with torch.random.fork_rng(devices=[]), warnings.catch_warnings():
+        torch.manual_seed(seed)
+        warnings.simplefilter("ignore")
+        train_X = torch.as_tensor(X, dtype=torch.float64)
+        train_Y = torch.as_tensor(y.reshape(-1, 1), dtype=torch.float64)
+        try:
+            model = SingleTaskGP(train_X, train_Y)
+            fit_gpytorch_mll(ExactMarginalLogLikelihood(model.likelihood, model))
+            acquisition = LogExpectedImprovement(model, best_f=train_Y.max())
+        except Exception:  # a failed fit ranks nothing; the pool order decides
+            return lambda candidates: np.zeros(len(candidates))
+
+    def score(candidates: np.ndarray) -> np.ndarray:
+        with torch.no_grad():
+            pool = torch.as_tensor(candidates, dtype=torch.float64).unsqueeze(1)          # (m, 1, d)
+            values = torch.cat([acquisition(part) for part in pool.split(2048)]).numpy()
+        return np.where(np.isfinite(values), values, -np.inf)
+
+    return score
+
+
+def build_acquisition(method: "GenerativeHPO", X: np.ndarray, y: np.ndarray) -> Acquisition:
+    """Fit the configured acquisition to the history once; the pool search then scores with it."""
+    kind = method.suggest_cfg.acquisition
+    best = float(np.max(y))
+    if kind == "learned-ei":
+        head_score = head_log_ei(method, X, y)
+        return Acquisition(lambda c: (head_score(c), np.ones(len(c), bool)), 1.0)
+    if kind == "botorch-gp-ei":
+        gp_score = botorch_log_ei(X, y, seed=int(method.rng.integers(2**62)))
+        return Acquisition(lambda c: (gp_score(c), np.zeros(len(c), bool)), 0.0)
+    gp = FittedGP(X, y, seed=int(method.rng.integers(2**31)), start=method.gp_state)
+    method.gp_state = gp.gp.kernel_      # the next suggestion's fit starts from these hyperparameters
+
+    def gp_log_ei(candidates):
+        return log_gaussian_ei(*gp.predict(candidates), best)
+
+    if kind == "gp-ei" or len(X) < 2:
+        weight = 0.0 if kind == "gp-ei" else 0.5
+    else:
+        weight = stacking_weight(head_leave_one_out_log_density(method, X, y),
+                                 log_normal_pdf(y, *gp.leave_one_out()), method.suggest_cfg.stacking_prior)
+    if weight == 0.0:
+        return Acquisition(lambda c: (gp_log_ei(c), np.zeros(len(c), bool)), 0.0)
+
+    head_score = head_log_ei(method, X, y)
+
+    def score(candidates):
+        from_head = math.log(weight) + head_score(candidates)
+        from_gp = math.log1p(-weight) + gp_log_ei(candidates)
+        return np.logaddexp(from_head, from_gp), from_head >= from_gp
+
+    return Acquisition(score, weight)

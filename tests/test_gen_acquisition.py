@@ -1,0 +1,100 @@
+import math
+
+import numpy as np
+import pytest
+from scipy.stats import norm
+
+from methods.gen_acquisition import (FittedGP, build_acquisition, head_leave_one_out_log_density,
+                                     log_gaussian_ei, stacking_weight)
+from methods.generative_hpo import GenerativeHPO, history_tensor
+
+FAST = {"online_steps": 3, "batch_size": 8, "n_decoded": 32, "n_uniform": 16, "n_local": 16, "n_refine": 16}
+
+
+def test_log_gaussian_ei_matches_the_closed_form_and_stays_finite_in_the_tail():
+    mean = np.array([0.0, 1.0, -2.0, 0.3])
+    std = np.array([1.0, 0.5, 0.7, 2.0])
+    best = 0.2
+    z = (mean - best) / std
+    direct = std * (z * norm.cdf(z) + norm.pdf(z))
+    np.testing.assert_allclose(np.exp(log_gaussian_ei(mean, std, best)), direct, rtol=1e-10)
+    far = log_gaussian_ei(np.array([-40.0, -400.0]), np.array([1.0, 1.0]), 0.0)
+    assert np.all(np.isfinite(far)) and far[0] > far[1]          # still ranks where EI underflows
+    # asymptotically EI ~ phi(z) / z^2
+    assert far[0] == pytest.approx(-0.5 * 40 ** 2 - 0.5 * math.log(2 * math.pi) - 2 * math.log(40), abs=1e-2)
+
+
+def test_gp_leave_one_out_equals_refitting_without_each_point():
+    rng = np.random.default_rng(0)
+    X = rng.random((12, 3))
+    y = np.sin(4 * X[:, 0]) + X[:, 1] ** 2
+    gp = FittedGP(X, y, seed=0)
+    loo_mean, loo_std = gp.leave_one_out()
+    kernel = gp.gp.kernel_
+    from sklearn.gaussian_process import GaussianProcessRegressor
+    for i in (0, 5, 11):
+        keep = np.arange(12) != i
+        # same hyperparameters and the same y standardisation, no refit
+        fixed = GaussianProcessRegressor(kernel, optimizer=None, normalize_y=False)
+        shift, scale = gp.gp._y_train_mean, gp.gp._y_train_std
+        fixed.fit(X[keep], (y[keep] - shift) / scale)
+        mean, std = fixed.predict(X[[i]], return_std=True)
+        assert loo_mean[i] == pytest.approx(mean[0] * scale + shift, rel=1e-6, abs=1e-8)
+        assert loo_std[i] == pytest.approx(std[0] * scale, rel=1e-5)
+
+
+def test_stacking_weight_follows_the_better_predictor():
+    good = np.full(10, -0.5)
+    bad = np.full(10, -4.0)
+    assert stacking_weight(good, bad) > 0.9
+    assert stacking_weight(bad, good) < 0.1
+    assert stacking_weight(good, good) == pytest.approx(0.5)      # a tie: the Beta(2, 2) prior's mode
+    assert stacking_weight(good, bad, prior=50.0) < stacking_weight(good, bad)   # a stronger prior shrinks
+
+
+def test_head_leave_one_out_uses_the_history_without_the_point(monkeypatch):
+    rng = np.random.default_rng(1)
+    X, y = rng.random((6, 4)), rng.random(6)
+    method = GenerativeHPO(seed=0, suggest=FAST)
+    method._ensure_model(4)
+    seen = []
+    original = method.model.history.forward
+
+    def spy(context):
+        seen.append(context.clone())
+        return original(context)
+
+    monkeypatch.setattr(method.model.history, "forward", spy)
+    out = head_leave_one_out_log_density(method, X, y)
+    assert out.shape == (6,) and np.all(np.isfinite(out))
+    contexts = seen[0]                                             # (6, 5, d+1)
+    assert contexts.shape == (6, 5, 5)
+    for i in range(6):
+        expected = history_tensor(np.delete(X, i, 0), np.delete(y, i))[0]
+        np.testing.assert_allclose(contexts[i].numpy(), expected.numpy())
+
+
+def test_acquisition_switches_say_which_model_decides(monkeypatch):
+    rng = np.random.default_rng(2)
+    X, y = rng.random((10, 4)), rng.random(10)
+    candidates = rng.random((50, 4))
+    method = GenerativeHPO(seed=0, suggest={**FAST, "acquisition": "gp-ei"})
+    method._ensure_model(4)
+    called = []
+    monkeypatch.setattr(method, "expected_improvement", lambda *a, **k: called.append(1) or np.ones(50))
+    acquisition = build_acquisition(method, X, y)
+    values, by_head = acquisition.score(candidates)
+    assert acquisition.head_weight == 0.0 and not by_head.any() and not called     # the head is never asked
+    method.suggest_cfg.acquisition = "learned-ei"
+    values, by_head = build_acquisition(method, X, y).score(candidates)
+    assert by_head.all() and called and np.allclose(values, values[0])
+    # stacked: a head whose leave-one-out densities are far better than the GP's takes the weight
+    method.suggest_cfg.acquisition = "stacked-ei"
+    monkeypatch.setattr("methods.gen_acquisition.head_leave_one_out_log_density", lambda m, X, y: np.full(len(X), 5.0))
+    acquisition = build_acquisition(method, X, y)
+    assert acquisition.head_weight > 0.9
+    monkeypatch.setattr("methods.gen_acquisition.head_leave_one_out_log_density", lambda m, X, y: np.full(len(X), -50.0))
+    acquisition = build_acquisition(method, X, y)
+    assert acquisition.head_weight < 0.1
+    monkeypatch.setattr(method, "expected_improvement", lambda *a, **k: np.zeros(50))
+    assert not build_acquisition(method, X, y).score(candidates)[1].any()   # a head expecting nothing decides nothing
