@@ -19,8 +19,10 @@ Because EI is linear in the predictive distribution, the mixture's EI is
 gets the weight early; where it is wrong on this run's evaluations (for instance
 on a flat plateau around the incumbent) the GP takes over.
 
-Every acquisition returns log values (higher is better) and, per candidate,
-whether the learned head's term is the larger part of the chosen value.
+Every acquisition returns, per candidate, its log value (higher is better),
+whether the learned head's term is the larger part of that value, and the log
+value under the GP's term alone (what the choice would have been without the
+head).
 """
 from __future__ import annotations
 
@@ -148,10 +150,16 @@ def stacking_weight(log_p_head: np.ndarray, log_p_gp: np.ndarray, prior: float =
 # ---------------------------------------------------------------- assembly
 @dataclass
 class Acquisition:
-    """A fitted acquisition: ``score(candidates)`` -> (log value (m,), head decides (m,) bool)."""
+    """A fitted acquisition: ``score(candidates)`` -> (log value (m,), the head's term is the larger (m,) bool,
+    log value of the GP's term alone (m,))."""
 
-    score: Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]]
+    score: Callable[[np.ndarray], tuple[np.ndarray, np.ndarray, np.ndarray]]
     head_weight: float     # the learned head's share of the predictive mixture (1 = head alone, 0 = GP alone)
+
+
+def _alone(values: np.ndarray, by_head: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """One model's acquisition: every value is its own, and the same without the head."""
+    return values, np.full(len(values), by_head), values
 
 
 def botorch_log_ei(X: np.ndarray, y: np.ndarray, seed: int) -> Callable[[np.ndarray], np.ndarray]:
@@ -190,10 +198,10 @@ def build_acquisition(method: "GenerativeHPO", X: np.ndarray, y: np.ndarray) -> 
     best = float(np.max(y))
     if kind == "learned-ei":
         head_score = head_log_ei(method, X, y)
-        return Acquisition(lambda c: (head_score(c), np.ones(len(c), bool)), 1.0)
+        return Acquisition(lambda c: _alone(head_score(c), by_head=True), 1.0)
     if kind == "botorch-gp-ei":
         gp_score = botorch_log_ei(X, y, seed=int(method.rng.integers(2**62)))
-        return Acquisition(lambda c: (gp_score(c), np.zeros(len(c), bool)), 0.0)
+        return Acquisition(lambda c: _alone(gp_score(c), by_head=False), 0.0)
     gp = FittedGP(X, y, seed=int(method.rng.integers(2**31)), start=method.gp_state)
     method.gp_state = gp.gp.kernel_      # the next suggestion's fit starts from these hyperparameters
 
@@ -206,13 +214,13 @@ def build_acquisition(method: "GenerativeHPO", X: np.ndarray, y: np.ndarray) -> 
         weight = stacking_weight(head_leave_one_out_log_density(method, X, y),
                                  log_normal_pdf(y, *gp.leave_one_out()), method.suggest_cfg.stacking_prior)
     if weight == 0.0:
-        return Acquisition(lambda c: (gp_log_ei(c), np.zeros(len(c), bool)), 0.0)
+        return Acquisition(lambda c: _alone(gp_log_ei(c), by_head=False), 0.0)
 
     head_score = head_log_ei(method, X, y)
 
     def score(candidates):
         from_head = math.log(weight) + head_score(candidates)
         from_gp = math.log1p(-weight) + gp_log_ei(candidates)
-        return np.logaddexp(from_head, from_gp), from_head >= from_gp
+        return np.logaddexp(from_head, from_gp), from_head >= from_gp, from_gp
 
     return Acquisition(score, weight)

@@ -23,9 +23,11 @@ Discrete protocol: the acquisition scores every pending row and the best is
 returned (origin "pending"); with ``discrete="pool"`` only the pending rows
 nearest to the pool's candidates are scored (origin: the candidate's).
 
-The source recorded for each suggestion is ``"<origin>/<decider>"``: the
-decider is ``head`` when the learned head's term of the acquisition is the
-larger at the chosen candidate, ``gp`` otherwise (``none``: one decoded sample).
+The source recorded for each suggestion is ``"<origin>/<decider>"`` (see
+:func:`attribution`): ``head`` when the learned head's term of the acquisition
+is the larger at the chosen candidate, ``head-changed`` when the GP's term is
+the larger but the GP alone would have chosen another candidate, ``gp``
+otherwise (``none``: one decoded sample, unscored).
 """
 from __future__ import annotations
 
@@ -43,7 +45,7 @@ DISCRETE_RULES = ("all", "pool")
 # where a suggestion came from; the runner records it per suggestion
 SOURCES = ("decoded", "refined-decoded", "refined-incumbent", "uniform", "refined-uniform", "pending")
 # which model's term decides the chosen candidate's acquisition value ("none": one decoded sample, unscored)
-DECIDERS = ("head", "gp", "none")
+DECIDERS = ("head", "head-changed", "gp", "none")
 _REFINED = {"decoded": "refined-decoded", "refined-decoded": "refined-decoded",
             "refined-incumbent": "refined-incumbent", "uniform": "refined-uniform",
             "refined-uniform": "refined-uniform"}
@@ -123,20 +125,27 @@ def far_from(X: np.ndarray, candidates: np.ndarray, min_distance: float) -> np.n
 
 
 def scored(acquisition: Acquisition, X: np.ndarray, candidates: np.ndarray,
-           min_distance: float) -> tuple[np.ndarray, np.ndarray]:
-    """Acquisition values (m,), -inf for candidates that repeat an evaluated configuration, and
-    whether the learned head decides each value (m,)."""
+           min_distance: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Acquisition values (m,), whether the head's term is the larger (m,), and the values under
+    the GP's term alone (m,); -inf values for candidates that repeat an evaluated configuration."""
     keep = far_from(X, candidates, min_distance)
-    values = np.full(len(candidates), -np.inf)
+    values, without_head = np.full(len(candidates), -np.inf), np.full(len(candidates), -np.inf)
     by_head = np.zeros(len(candidates), dtype=bool)
     if keep.any():
-        values[keep], by_head[keep] = acquisition.score(candidates[keep])
-    return values, by_head
+        values[keep], by_head[keep], without_head[keep] = acquisition.score(candidates[keep])
+    return values, by_head, without_head
 
 
-def attribution(origin: str, by_head: bool) -> str:
-    """The recorded source: where the candidate came from, and which model's EI chose it."""
-    return f"{origin}/{'head' if by_head else 'gp'}"
+def attribution(origin: str, best: int, by_head: np.ndarray, without_head: np.ndarray) -> str:
+    """The recorded source of the chosen candidate ``best``: ``"<origin>/<decider>"``.
+
+    The decider is ``head`` when the head's term of the acquisition is the larger there;
+    ``head-changed`` when the GP's term is the larger but the GP's term alone would have
+    chosen another candidate (the head changed the choice); ``gp`` otherwise.
+    """
+    if by_head[best]:
+        return f"{origin}/head"
+    return f"{origin}/{'head-changed' if without_head[best] < np.max(without_head) else 'gp'}"
 
 
 def search_pool(method: "GenerativeHPO", X: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, str]:
@@ -144,7 +153,7 @@ def search_pool(method: "GenerativeHPO", X: np.ndarray, y: np.ndarray) -> tuple[
     cfg = method.suggest_cfg
     acquisition = build_acquisition(method, X, y)
     pool, sources = initial_pool(method, X, y)
-    scores, by_head = scored(acquisition, X, pool, cfg.min_distance)
+    scores, by_head, without_head = scored(acquisition, X, pool, cfg.min_distance)
     scale = cfg.local_scale
     for _ in range(cfg.refine_rounds):
         if not cfg.n_refine or not cfg.refine_top:
@@ -152,16 +161,17 @@ def search_pool(method: "GenerativeHPO", X: np.ndarray, y: np.ndarray) -> tuple[
         top = np.argsort(-scores, kind="stable")[: cfg.refine_top]
         children, picks = perturb(method, pool[top], cfg.n_refine, scale)
         child_sources = np.array([_REFINED[s] for s in sources[top][picks]], dtype=object)
-        child_scores, child_by_head = scored(acquisition, X, children, cfg.min_distance)
+        child_scores, child_by_head, child_without = scored(acquisition, X, children, cfg.min_distance)
         pool = np.concatenate([pool, children])
         sources = np.concatenate([sources, child_sources])
         scores = np.concatenate([scores, child_scores])
         by_head = np.concatenate([by_head, child_by_head])
+        without_head = np.concatenate([without_head, child_without])
         scale /= 2
     if not np.isfinite(scores).any():           # every candidate repeats the history: a uniform point
         return method.rng.random((1, X.shape[1])), "uniform/gp"
     best = int(np.argmax(scores))
-    return pool[[best]], attribution(str(sources[best]), bool(by_head[best]))
+    return pool[[best]], attribution(str(sources[best]), best, by_head, without_head)
 
 
 def nearest_rows(rows: np.ndarray, points: np.ndarray, chunk: int = 256) -> np.ndarray:
@@ -188,12 +198,12 @@ def suggest(method: "GenerativeHPO", X: np.ndarray, y: np.ndarray,
         return search_pool(method, X, y)
     acquisition = build_acquisition(method, X, y)
     if cfg.discrete == "all":
-        values, by_head = acquisition.score(X_pen)
+        values, by_head, without_head = acquisition.score(X_pen)
         best = int(np.argmax(values))
-        return best, attribution("pending", bool(by_head[best]))
+        return best, attribution("pending", best, by_head, without_head)
     pool, sources = initial_pool(method, X, y)
     rows = nearest_rows(X_pen, pool)
     unique, first = np.unique(rows, return_index=True)
-    values, by_head = acquisition.score(X_pen[unique])
+    values, by_head, without_head = acquisition.score(X_pen[unique])
     best = int(np.argmax(values))
-    return int(unique[best]), attribution(str(sources[first[best]]), bool(by_head[best]))
+    return int(unique[best]), attribution(str(sources[first[best]]), best, by_head, without_head)

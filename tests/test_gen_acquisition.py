@@ -83,10 +83,11 @@ def test_acquisition_switches_say_which_model_decides(monkeypatch):
     called = []
     monkeypatch.setattr(method, "expected_improvement", lambda *a, **k: called.append(1) or np.ones(50))
     acquisition = build_acquisition(method, X, y)
-    values, by_head = acquisition.score(candidates)
+    values, by_head, without_head = acquisition.score(candidates)
     assert acquisition.head_weight == 0.0 and not by_head.any() and not called     # the head is never asked
+    np.testing.assert_array_equal(values, without_head)
     method.suggest_cfg.acquisition = "learned-ei"
-    values, by_head = build_acquisition(method, X, y).score(candidates)
+    values, by_head, _ = build_acquisition(method, X, y).score(candidates)
     assert by_head.all() and called and np.allclose(values, values[0])
     # stacked: a head whose leave-one-out densities are far better than the GP's takes the weight
     method.suggest_cfg.acquisition = "stacked-ei"
@@ -98,3 +99,29 @@ def test_acquisition_switches_say_which_model_decides(monkeypatch):
     assert acquisition.head_weight < 0.1
     monkeypatch.setattr(method, "expected_improvement", lambda *a, **k: np.zeros(50))
     assert not build_acquisition(method, X, y).score(candidates)[1].any()   # a head expecting nothing decides nothing
+
+
+def test_attribution_names_the_model_that_decided():
+    from methods.gen_pool import attribution
+
+    by_head = np.array([False, True, False])
+    without_head = np.array([0.0, 1.0, 2.0])            # the GP alone prefers candidate 2
+    assert attribution("decoded", 1, by_head, without_head) == "decoded/head"
+    assert attribution("uniform", 0, by_head, without_head) == "uniform/head-changed"
+    assert attribution("uniform", 2, by_head, without_head) == "uniform/gp"
+
+
+def test_stacked_scores_split_into_the_head_and_gp_terms(monkeypatch):
+    rng = np.random.default_rng(4)
+    X, y = rng.random((10, 4)), rng.random(10)
+    candidates = rng.random((40, 4))
+    method = GenerativeHPO(seed=0, suggest=FAST)
+    method._ensure_model(4)
+    acquisition = build_acquisition(method, X, y)
+    w = acquisition.head_weight
+    assert 0.0 < w < 1.0
+    values, by_head, without_head = acquisition.score(candidates)
+    head_ei = method.expected_improvement(X, y, candidates) * np.ptp(y)
+    gp_ei = np.exp(without_head - np.log1p(-w))
+    np.testing.assert_allclose(np.exp(values), w * head_ei + (1 - w) * gp_ei, rtol=1e-6)
+    np.testing.assert_array_equal(by_head, w * head_ei >= (1 - w) * gp_ei)
