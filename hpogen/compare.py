@@ -514,6 +514,35 @@ def sources_table(comparison: Comparison) -> str:
                       *lines])
 
 
+LEARNED_ORIGINS = ("decoded", "refined-decoded")     # candidates the generator proposed
+LEARNED_DECIDERS = ("head", "head-changed")           # choices the learned head decided or changed
+
+
+def decider_table(comparison: Comparison) -> str:
+    """Markdown table of who decided the suggestions, for methods whose sources are ``origin/decider``.
+
+    Per method: the share of each decider (``head``, ``head-changed``, ``gp``), the share of
+    generator-proposed origins (decoded or refined-decoded), and the share that a learned part
+    decided: either of those. Empty string when no method records such sources.
+    """
+    lines = []
+    for method in comparison.methods:
+        counts = comparison.sources.get(method) or {}
+        split = {name: name.split("/", 1) for name in counts if "/" in name}
+        if not split:
+            continue
+        total = sum(counts.values())
+        share = lambda keep: 100.0 * sum(counts[n] for n, parts in split.items() if keep(*parts)) / total  # noqa: E731
+        lines.append(f"| {method} | {total} | {share(lambda o, d: d == 'head'):.1f}% | "
+                     f"{share(lambda o, d: d == 'head-changed'):.1f}% | {share(lambda o, d: d == 'gp'):.1f}% | "
+                     f"{share(lambda o, d: o in LEARNED_ORIGINS):.1f}% | "
+                     f"{share(lambda o, d: o in LEARNED_ORIGINS or d in LEARNED_DECIDERS):.1f}% |")
+    if not lines:
+        return ""
+    return "\n".join(["| method | suggestions | head | head-changed | gp | decoded or refined-decoded | "
+                      "a learned part decided |", "| --- | --- | --- | --- | --- | --- | --- |", *lines])
+
+
 def describe_missing(comparison: Comparison, limit: int | None = None) -> list[str]:
     """One line per method that lacks runs: which ones, grouped by space.
 
@@ -570,6 +599,11 @@ def summary_markdown(comparison: Comparison, cd: CriticalDifference | None = Non
     if attribution:
         lines += ["", "Where the suggestions came from (methods that record it), over the compared runs:", "",
                   attribution]
+        deciders = decider_table(comparison)
+        if deciders:
+            lines += ["", "Who decided them (sources written origin/decider; a learned part decided when the "
+                          "origin is decoded or refined-decoded or the decider is head or head-changed):", "",
+                      deciders]
     if cd is not None:
         lines += ["", f"Critical difference: {cd.describe()}"]
     if cd_tasks is not None:

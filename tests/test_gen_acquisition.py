@@ -125,3 +125,18 @@ def test_stacked_scores_split_into_the_head_and_gp_terms(monkeypatch):
     gp_ei = np.exp(without_head - np.log1p(-w))
     np.testing.assert_allclose(np.exp(values), w * head_ei + (1 - w) * gp_ei, rtol=1e-6)
     np.testing.assert_array_equal(by_head, w * head_ei >= (1 - w) * gp_ei)
+
+
+def test_decider_table_counts_what_the_learned_parts_decided():
+    from hpogen.compare import decider_table
+
+    class FakeComparison:
+        methods = ["GEN-VAE", "GP-BO"]
+        sources = {"GEN-VAE": {"decoded/gp": 2, "uniform/head": 3, "refined-incumbent/head-changed": 1,
+                               "refined-uniform/gp": 4},
+                   "GP-BO": {"gp": 10}}
+
+    table = decider_table(FakeComparison())
+    rows = [line for line in table.splitlines() if line.startswith("| GEN-VAE")]
+    assert rows == ["| GEN-VAE | 10 | 30.0% | 10.0% | 60.0% | 20.0% | 60.0% |"]
+    assert "GP-BO" not in table                          # its sources have no decider
