@@ -532,11 +532,14 @@ def decider_table(comparison: Comparison) -> str:
         if not split:
             continue
         total = sum(counts.values())
-        share = lambda keep: 100.0 * sum(counts[n] for n, parts in split.items() if keep(*parts)) / total  # noqa: E731
-        lines.append(f"| {method} | {total} | {share(lambda o, d: d == 'head'):.1f}% | "
-                     f"{share(lambda o, d: d == 'head-changed'):.1f}% | {share(lambda o, d: d == 'gp'):.1f}% | "
-                     f"{share(lambda o, d: o in LEARNED_ORIGINS):.1f}% | "
-                     f"{share(lambda o, d: o in LEARNED_ORIGINS or d in LEARNED_DECIDERS):.1f}% |")
+        by_decider: dict[str, int] = defaultdict(int)
+        generated = learned = 0
+        for name, (origin, decider) in split.items():
+            by_decider[decider] += counts[name]
+            generated += counts[name] * (origin in LEARNED_ORIGINS)
+            learned += counts[name] * (origin in LEARNED_ORIGINS or decider in LEARNED_DECIDERS)
+        shares = [by_decider["head"], by_decider["head-changed"], by_decider["gp"], generated, learned]
+        lines.append(f"| {method} | {total} | " + " | ".join(f"{100.0 * n / total:.1f}%" for n in shares) + " |")
     if not lines:
         return ""
     return "\n".join(["| method | suggestions | head | head-changed | gp | decoded or refined-decoded | "

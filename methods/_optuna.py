@@ -65,3 +65,20 @@ def nearest_row(X_pen: np.ndarray, point: np.ndarray) -> int:
     """
     distances = np.linalg.norm(np.asarray(X_pen, dtype=np.float64) - point, axis=1)  # (m,)
     return int(np.argmin(distances))
+
+
+def to_suggestion(point: np.ndarray, rng: np.random.Generator,
+                  X_pen: np.ndarray | None) -> tuple[np.ndarray | int, bool]:
+    """The protocol's answer for an asked point, and whether a non-finite point was replaced.
+
+    A point with NaN or inf (defensive: never handed back) is replaced by a uniform one
+    from ``rng``; the point is clipped to [0, 1]. Continuous protocol: (1, d); discrete:
+    the nearest ``X_pen`` row (:func:`nearest_row`).
+    """
+    replaced = not np.all(np.isfinite(point))
+    if replaced:
+        point = rng.random(len(point))
+    point = np.clip(point, 0.0, 1.0)
+    if X_pen is None:
+        return point.reshape(1, -1), replaced
+    return nearest_row(X_pen, point), replaced

@@ -37,7 +37,7 @@ import numpy as np
 import optuna
 import torch
 
-from methods._optuna import ask_with_history, nearest_row
+from methods._optuna import ask_with_history, to_suggestion
 from methods._seeding import call_rng
 
 
@@ -78,7 +78,6 @@ class OptunaGP:
         """
         X_obs = np.asarray(X_obs, dtype=np.float64)
         y_obs = np.asarray(y_obs, dtype=np.float64).reshape(-1)
-        d = X_obs.shape[1]
         rng = call_rng(self.seed, X_obs, y_obs, X_pen)
         sampler_seed = int(rng.integers(2**32))
         with torch.random.fork_rng(devices=[]):
@@ -88,12 +87,9 @@ class OptunaGP:
                 n_startup_trials=self.n_startup_trials,
                 deterministic_objective=True,
             ), X_obs, y_obs)  # (d,)
-        self.last_source = "gp" if len(X_obs) >= self.n_startup_trials else "random-startup"
-        if not np.all(np.isfinite(point)):  # defensive: never hand back NaN
-            point = rng.random(d)
+        suggestion, replaced = to_suggestion(point, rng, X_pen)
+        if replaced:
             self.last_source = "random-nan"
-        point = np.clip(point, 0.0, 1.0)
-
-        if X_pen is None:
-            return point.reshape(1, d)
-        return nearest_row(X_pen, point)
+        else:
+            self.last_source = "gp" if len(X_obs) >= self.n_startup_trials else "random-startup"
+        return suggestion

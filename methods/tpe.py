@@ -23,7 +23,7 @@ from __future__ import annotations
 import numpy as np
 import optuna
 
-from methods._optuna import ask_with_history, nearest_row
+from methods._optuna import ask_with_history, to_suggestion
 from methods._seeding import call_rng
 
 
@@ -80,7 +80,6 @@ class TPE:
         """
         X_obs = np.asarray(X_obs, dtype=np.float64)
         y_obs = np.asarray(y_obs, dtype=np.float64).reshape(-1)
-        d = X_obs.shape[1]
         rng = call_rng(self.seed, X_obs, y_obs, X_pen)
         sampler_seed = int(rng.integers(2**32))
         point = ask_with_history(lambda: optuna.samplers.TPESampler(
@@ -89,10 +88,4 @@ class TPE:
             n_ei_candidates=self.n_ei_candidates,
             multivariate=True,
         ), X_obs, y_obs)  # (d,)
-        if not np.all(np.isfinite(point)):  # defensive: never hand back NaN
-            point = rng.random(d)
-        point = np.clip(point, 0.0, 1.0)
-
-        if X_pen is None:
-            return point.reshape(1, d)
-        return nearest_row(X_pen, point)
+        return to_suggestion(point, rng, X_pen)[0]
