@@ -15,7 +15,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from hpogen.crossval import DESIGN_VARIANTS, run_crossval
+from hpogen.crossval import DESIGN_VARIANTS, PEERS, run_crossval
 from hpogen.checks import check_at_least, check_output_dir
 from hpogen.errors import UserError, cli_main
 from hpogen.meta_training import MetaTrainConfig
@@ -29,6 +29,8 @@ def main(argv=None) -> None:
     p.add_argument("--search-spaces", nargs="+", help="space ids (default: all spaces of the benchmark)")
     p.add_argument("--folds", type=int, default=3, help="folds of the meta-train datasets (default 3)")
     p.add_argument("--variants", nargs="+", help=f"subset of: {'; '.join(DESIGN_VARIANTS)}")
+    p.add_argument("--seeds", nargs="+", help="initial designs among test0..test4 (default: all five)")
+    p.add_argument("--peers", nargs="+", default=list(PEERS), help="peers run beside the variants (default: RS TPE)")
     p.add_argument("--trials", type=int, default=50)
     p.add_argument("--steps", type=int, default=MetaTrainConfig.steps, help="meta-training steps per fold")
     p.add_argument("--jobs", type=int, default=1, help="local worker processes for the runs")
@@ -47,12 +49,12 @@ def main(argv=None) -> None:
     bench = resolve_benchmark(args.data_dir, None)
     handler = get_handler(str(bench.data_dir), "v3-test", str(bench.surrogates_dir))
     spaces = args.search_spaces or handler.get_search_spaces()
-    plan_runs(handler, ["RS"], spaces)  # unknown space ids fail here, before any fold is built
+    plan_runs(handler, [*args.peers, "GEN-VAE"], spaces, seeds=args.seeds)  # bad ids fail here, before any fold
     out = check_output_dir(args.out or REPO_ROOT / "results" / f"{bench.name}-crossval", "--out")
     cfg = MetaTrainConfig(steps=args.steps, val_every=min(MetaTrainConfig.val_every, args.steps))
     folds = REPO_ROOT / "build" / "crossval" / bench.name
     print(run_crossval(bench.data_dir, spaces, out, args.folds, args.variants, args.trials, args.jobs, cfg,
-                       progress=not args.quiet, folds_dir=folds))
+                       progress=not args.quiet, folds_dir=folds, seeds=args.seeds, peers=tuple(args.peers)))
 
 
 if __name__ == "__main__":

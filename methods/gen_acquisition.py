@@ -6,8 +6,9 @@ predictive distributions of y:
 * the meta-learned predictive head of ``methods/generative_hpo.py`` (each
   candidate attends to the history's tokens; a bar distribution of y), and
 * a Gaussian process fitted to this run's history (scikit-learn: Matern-5/2
-  kernel with one lengthscale per dimension, amplitude and noise, all by
-  marginal likelihood).
+  kernel with one lengthscale per dimension, amplitude and noise; by default
+  the maximum a posteriori under the priors of BoTorch's default GP, the
+  dimension-scaled lengthscale prior of Hvarfner et al., 2024).
 
 The mixture weight w of the head is chosen on this run's own evidence, by
 stacking (Yao et al., 2018): it maximises the leave-one-out log density of the
@@ -67,23 +68,72 @@ def log_normal_pdf(y: np.ndarray, mean: np.ndarray, std: np.ndarray) -> np.ndarr
 
 
 # ------------------------------------------------------------------------ GP
+GP_PRIORS = ("none", "dim-scaled")
+_LS_LOC, _LS_SCALE = math.sqrt(2.0), math.sqrt(3.0)     # BoTorch's dimension-scaled lengthscale prior
+_NOISE_LOC, _NOISE_SCALE = -4.0, 1.0                    # and its noise-variance prior
+
+
+def log_prior_terms(theta: np.ndarray, d: int) -> tuple[float, np.ndarray]:
+    """Negative log prior density of sklearn's log-hyperparameters [log amplitude, log lengthscales (d),
+    log noise] and its gradient: LogNormal densities of the lengthscales and of the noise variance."""
+    grad = np.zeros_like(theta)
+    ls, noise = theta[1:1 + d], theta[1 + d]
+    loc = _LS_LOC + 0.5 * math.log(d)
+    # -log LogNormal(l; mu, s) = log l + (log l - mu)^2 / (2 s^2) + const, in theta = log l
+    value = float(np.sum(ls + (ls - loc) ** 2 / (2 * _LS_SCALE ** 2)))
+    grad[1:1 + d] = 1.0 + (ls - loc) / _LS_SCALE ** 2
+    value += float(noise + (noise - _NOISE_LOC) ** 2 / (2 * _NOISE_SCALE ** 2))
+    grad[1 + d] = 1.0 + (noise - _NOISE_LOC) / _NOISE_SCALE ** 2
+    return value, grad
+
+
+def _map_optimizer(d: int, prior_start: np.ndarray):
+    """sklearn ``optimizer`` callable: minimise -log marginal likelihood - log prior by L-BFGS-B from
+    sklearn's start (the warm start) and from the prior's median; keep the better."""
+    from scipy.optimize import minimize
+
+    def optimize(obj_func, initial_theta, bounds):
+        def objective(theta):
+            nll, grad = obj_func(theta, eval_gradient=True)
+            prior_value, prior_grad = log_prior_terms(theta, d)
+            return nll + prior_value, grad + prior_grad
+
+        best = None
+        for theta0 in (initial_theta, np.clip(prior_start, bounds[:, 0], bounds[:, 1])):
+            result = minimize(objective, theta0, jac=True, method="L-BFGS-B", bounds=bounds)
+            if best is None or result.fun < best.fun:
+                best = result
+        return best.x, best.fun
+
+    return optimize
+
+
 class FittedGP:
     """scikit-learn GP on one history: constant * Matern-5/2 (ARD) + white noise, y standardised.
 
-    Amplitude, lengthscales and noise are fitted by marginal likelihood (L-BFGS-B,
-    one start: ``start``, the previous suggestion's fitted kernel, else lengthscale 0.5).
+    ``prior="none"``: amplitude, lengthscales and noise by marginal likelihood
+    (L-BFGS-B, one start: ``start``, the previous suggestion's fitted kernel, else
+    lengthscale 0.5). ``prior="dim-scaled"``: by maximum a posteriori, with the
+    priors of BoTorch's default GP (Hvarfner et al., 2024): lengthscales
+    LogNormal(sqrt(2) + log(d) / 2, sqrt(3)), noise variance LogNormal(-4, 1);
+    two starts, ``start`` and the prior's median.
     """
 
-    def __init__(self, X: np.ndarray, y: np.ndarray, seed: int, start=None):
+    def __init__(self, X: np.ndarray, y: np.ndarray, seed: int, start=None, prior: str = "dim-scaled"):
         from sklearn.gaussian_process import GaussianProcessRegressor
         from sklearn.gaussian_process.kernels import ConstantKernel, Matern, WhiteKernel
 
+        if prior not in GP_PRIORS:
+            raise ValueError(f"gp prior must be one of {', '.join(GP_PRIORS)}, got {prior!r}")
         d = X.shape[1]
-        kernel = (ConstantKernel(1.0, (1e-2, 1e2)) * Matern(np.full(d, 0.5), (1e-2, 1e2), nu=2.5)
+        first = 0.5 if prior == "none" else math.exp(_LS_LOC + 0.5 * math.log(d))
+        kernel = (ConstantKernel(1.0, (1e-2, 1e2)) * Matern(np.full(d, first), (1e-2, 1e2), nu=2.5)
                   + WhiteKernel(1e-3, (1e-6, 1e-1)))
+        fresh = kernel
         if start is not None and start.n_dims == kernel.n_dims:
             kernel = start
-        self.gp = GaussianProcessRegressor(kernel, normalize_y=True, random_state=seed)
+        optimizer = "fmin_l_bfgs_b" if prior == "none" else _map_optimizer(d, fresh.theta)
+        self.gp = GaussianProcessRegressor(kernel, normalize_y=True, random_state=seed, optimizer=optimizer)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             self.gp.fit(X, y)
@@ -202,7 +252,8 @@ def build_acquisition(method: "GenerativeHPO", X: np.ndarray, y: np.ndarray) -> 
     if kind == "botorch-gp-ei":
         gp_score = botorch_log_ei(X, y, seed=int(method.rng.integers(2**62)))
         return Acquisition(lambda c: _alone(gp_score(c), by_head=False), 0.0)
-    gp = FittedGP(X, y, seed=int(method.rng.integers(2**31)), start=method.gp_state)
+    gp = FittedGP(X, y, seed=int(method.rng.integers(2**31)), start=method.gp_state,
+                   prior=method.suggest_cfg.gp_prior)
     method.gp_state = gp.gp.kernel_      # the next suggestion's fit starts from these hyperparameters
 
     def gp_log_ei(candidates):

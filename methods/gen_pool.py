@@ -36,7 +36,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from methods.gen_acquisition import ACQUISITIONS, Acquisition, build_acquisition
+from methods.gen_acquisition import ACQUISITIONS, GP_PRIORS, Acquisition, build_acquisition
 
 if TYPE_CHECKING:  # pragma: no cover
     from methods.generative_hpo import GenerativeHPO
@@ -73,6 +73,8 @@ class SuggestConfig:
     #                                 "gp-ei" (the same GP alone), "botorch-gp-ei" (BoTorch's GP, as GP-BO fits it),
     #                                 "none" (one decoded sample, no pool)
     stacking_prior: float = 2.0     # Beta(a, a) prior on the head's mixture weight (a = 1: flat)
+    gp_prior: str = "dim-scaled"    # the GP's hyperparameters: MAP under BoTorch's default priors ("dim-scaled";
+    #                                 methods/gen_acquisition.py) or marginal likelihood alone ("none", ablation)
     discrete: str = "all"           # discrete protocol: score "all" pending rows, or the "pool"'s nearest rows
     min_distance: float = 0.01      # candidates closer than this (L2) to an evaluated configuration are dropped:
     #                                 a deterministic objective gains nothing from re-evaluating a point
@@ -80,6 +82,8 @@ class SuggestConfig:
     def check(self) -> None:
         if self.acquisition not in ACQUISITIONS:
             raise ValueError(f"acquisition must be one of {', '.join(ACQUISITIONS)}, got {self.acquisition!r}")
+        if self.gp_prior not in GP_PRIORS:
+            raise ValueError(f"gp_prior must be one of {', '.join(GP_PRIORS)}, got {self.gp_prior!r}")
         if self.discrete not in DISCRETE_RULES:
             raise ValueError(f"discrete must be one of {', '.join(DISCRETE_RULES)}, got {self.discrete!r}")
         for name in ("n_decoded", "n_uniform", "n_local", "refine_rounds", "refine_top", "n_refine",

@@ -67,6 +67,13 @@ def test_crossval_runs_variants_and_peers_on_held_out_datasets(tiny_hpob, tmp_pa
                         meta_cfg=TINY_META, quick_surrogates=True, progress=False) == text
     assert executed == [runner.Run("GEN-VAE", "200", "3", "test2")]
     assert variant_file.read_bytes() == before        # recomputed to the same curve
+    # chosen initial designs and peers, on the same folds (no new fold is built or meta-trained)
+    few = run_crossval(data_dir, ["200"], tmp_path / "few", n_folds=2, variants=variants, trials=3,
+                       meta_cfg=TINY_META, quick_surrogates=True, progress=False, folds_dir=tmp_path / "cv" / "folds",
+                       seeds=["test1"], peers=("RS",))
+    assert "against RS on the held-out datasets (3 runs; ranks among the 2 methods)" in few and "| TPE |" not in few
+    curves = load_results(tmp_path / "few" / "200-f0" / "decoded-pool-stacked-EI-refinement-default" / "GEN-VAE.json")
+    assert {seed for dataset in curves["200"].values() for seed in dataset} == {"test1"}
 
 
 def test_crossval_script_refuses_bad_arguments(tiny_hpob, capsys):
@@ -74,4 +81,8 @@ def test_crossval_script_refuses_bad_arguments(tiny_hpob, capsys):
     assert "unknown variant 'magic'" in capsys.readouterr().err
     assert crossval.main(["--data-dir", str(tiny_hpob[0]), "--folds", "1"]) == 2
     assert "--folds must be at least 2" in capsys.readouterr().err
+    assert crossval.main(["--data-dir", str(tiny_hpob[0]), "--peers", "SMAC3"]) == 2
+    assert "unknown method 'SMAC3'" in capsys.readouterr().err
+    assert crossval.main(["--data-dir", str(tiny_hpob[0]), "--seeds", "test9"]) == 2
+    assert "test9" in capsys.readouterr().err
     assert set(DESIGN_VARIANTS) >= {"decoded pool, stacked EI, refinement (default)"}

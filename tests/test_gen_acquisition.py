@@ -5,7 +5,7 @@ import pytest
 from scipy.stats import norm
 
 from methods.gen_acquisition import (FittedGP, build_acquisition, head_leave_one_out_log_density,
-                                     log_gaussian_ei, stacking_weight)
+                                     log_gaussian_ei, log_prior_terms, stacking_weight)
 from methods.generative_hpo import GenerativeHPO, history_tensor
 
 FAST = {"online_steps": 3, "batch_size": 8, "n_decoded": 32, "n_uniform": 16, "n_local": 16, "n_refine": 16}
@@ -41,6 +41,37 @@ def test_gp_leave_one_out_equals_refitting_without_each_point():
         mean, std = fixed.predict(X[[i]], return_std=True)
         assert loo_mean[i] == pytest.approx(mean[0] * scale + shift, rel=1e-6, abs=1e-8)
         assert loo_std[i] == pytest.approx(std[0] * scale, rel=1e-5)
+
+
+def test_gp_prior_is_botorchs_lognormal_density_and_its_gradient():
+    from scipy.optimize import approx_fprime
+    from scipy.stats import lognorm
+
+    d = 4
+    theta = np.array([0.3, -1.0, 0.2, 1.5, 3.0, -5.0])       # [log amplitude, log lengthscales, log noise]
+    value, grad = log_prior_terms(theta, d)
+    loc = math.sqrt(2) + 0.5 * math.log(d)
+    expected = -lognorm.logpdf(np.exp(theta[1:5]), s=math.sqrt(3), scale=math.exp(loc)).sum() \
+        - lognorm.logpdf(math.exp(theta[5]), s=1.0, scale=math.exp(-4.0))
+    # the same density up to the constant log(s sqrt(2 pi)) per term
+    constant = 4 * math.log(math.sqrt(3) * math.sqrt(2 * math.pi)) + math.log(math.sqrt(2 * math.pi))
+    assert value == pytest.approx(expected - constant, rel=1e-9)
+    np.testing.assert_allclose(grad, approx_fprime(theta, lambda t: log_prior_terms(t, d)[0], 1e-7), atol=1e-5)
+    assert grad[0] == 0.0                                       # the amplitude has no prior
+
+
+def test_gp_prior_keeps_lengthscales_away_from_degenerate_fits():
+    rng = np.random.default_rng(3)
+    X = rng.random((6, 4))
+    y = X[:, 0] + 0.01 * rng.standard_normal(6)                 # one relevant dimension, few points
+    plain = FittedGP(X, y, seed=0, prior="none").gp.kernel_.k1.k2.length_scale
+    prior = FittedGP(X, y, seed=0, prior="dim-scaled").gp.kernel_.k1.k2.length_scale
+    # marginal likelihood alone sends an irrelevant lengthscale to its bound (100); the prior
+    # (median exp(sqrt(2) + log(4) / 2) = 8.2) keeps every lengthscale inside
+    assert np.max(plain) >= 99.0
+    assert np.all(prior < 99.0) and np.all(prior > 0.05)
+    with pytest.raises(ValueError, match="gp prior must be one of none, dim-scaled"):
+        FittedGP(X, y, seed=0, prior="gamma")
 
 
 def test_stacking_weight_follows_the_better_predictor():

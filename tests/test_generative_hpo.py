@@ -265,6 +265,15 @@ def test_source_of_every_suggestion_and_ablation_switches(monkeypatch):
     assert not refined.last_source.startswith("refined-") or refined.last_source.startswith("refined-incumbent/")
     with pytest.raises(ValueError, match="acquisition must be one of"):
         GenerativeHPO(suggest={"acquisition": "magic"})
+    with pytest.raises(ValueError, match="gp_prior must be one of none, dim-scaled"):
+        GenerativeHPO(suggest={"gp_prior": "magic"})
+    # the GP-prior switch changes the GP the acquisition fits (its fitted lengthscales)
+    fits = {}
+    for prior in ("none", "dim-scaled"):
+        method = GenerativeHPO(seed=0, suggest={**FAST, "gp_prior": prior, "acquisition": "gp-ei"})
+        method.observe_and_suggest(X, y)
+        fits[prior] = method.gp_state.k1.k2.length_scale
+    assert not np.allclose(fits["none"], fits["dim-scaled"])
     with pytest.raises(ValueError, match="pool is empty"):
         GenerativeHPO(suggest={"n_decoded": 0, "n_uniform": 0, "n_local": 0})
 
