@@ -42,6 +42,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
 ACQUISITIONS = ("stacked-ei", "learned-ei", "gp-ei", "botorch-gp-ei", "none")
 _LOG_SQRT_2PI = 0.5 * math.log(2 * math.pi)
+_SQRT5 = math.sqrt(5.0)
 
 
 # ------------------------------------------------------------------ closed forms
@@ -87,14 +88,49 @@ def log_prior_terms(theta: np.ndarray, d: int) -> tuple[float, np.ndarray]:
     return value, grad
 
 
-def _map_optimizer(d: int, prior_start: np.ndarray):
+def neg_log_marginal_likelihood(theta: np.ndarray, sq_diff: np.ndarray, y_n: np.ndarray,
+                                jitter: float = 1e-10) -> tuple[float, np.ndarray]:
+    """-log p(y_n | theta) and its gradient for constant * Matern-5/2 (ARD) + white noise.
+
+    The same function as scikit-learn's ``log_marginal_likelihood`` for ``FittedGP``'s kernel
+    (log-hyperparameters [log amplitude, log lengthscales (d), log noise], its 1e-10 jitter),
+    written for this one kernel: ``sq_diff`` (n, n, d) holds the squared coordinate differences.
+    """
+    amplitude, lengthscales, noise = math.exp(theta[0]), np.exp(theta[1:-1]), math.exp(theta[-1])
+    n = len(y_n)
+    scaled = sq_diff / lengthscales ** 2                                            # (n, n, d)
+    r = np.sqrt(scaled.sum(-1))                                                     # (n, n)
+    decay = np.exp(-_SQRT5 * r)
+    K = amplitude * (1.0 + _SQRT5 * r + 5.0 / 3.0 * r ** 2) * decay
+    K[np.diag_indices(n)] += noise + jitter
+    try:
+        L = np.linalg.cholesky(K)
+    except np.linalg.LinAlgError:
+        return np.inf, np.zeros_like(theta)
+    alpha = cho_solve((L, True), y_n)
+    value = 0.5 * y_n @ alpha + np.log(np.diag(L)).sum() + 0.5 * n * math.log(2 * math.pi)
+    W = np.outer(alpha, alpha) - cho_solve((L, True), np.eye(n))     # d log p / dK
+    grad = np.empty_like(theta)
+    grad[0] = 0.5 * np.sum(W * K) - 0.5 * (noise + jitter) * np.trace(W)          # dK/dlog a = a M
+    slope = amplitude * 5.0 / 3.0 * (1.0 + _SQRT5 * r) * decay                     # dK/dlog l_k = slope * scaled_k
+    grad[1:-1] = 0.5 * np.einsum("ij,ijk->k", W * slope, scaled)
+    grad[-1] = 0.5 * noise * np.trace(W)
+    return float(value), -grad
+
+
+def _map_optimizer(d: int, prior_start: np.ndarray, X: np.ndarray, y: np.ndarray):
     """sklearn ``optimizer`` callable: minimise -log marginal likelihood - log prior by L-BFGS-B from
-    sklearn's start (the warm start) and from the prior's median; keep the better."""
+    sklearn's start (the warm start) and from the prior's median; keep the better. The likelihood is
+    :func:`neg_log_marginal_likelihood` on y standardised as ``normalize_y`` does."""
     from scipy.optimize import minimize
+
+    spread = float(np.std(y))
+    y_n = (y - np.mean(y)) / (spread if spread > 0 else 1.0)
+    sq_diff = (X[:, None, :] - X[None, :, :]) ** 2
 
     def optimize(obj_func, initial_theta, bounds):
         def objective(theta):
-            nll, grad = obj_func(theta, eval_gradient=True)
+            nll, grad = neg_log_marginal_likelihood(theta, sq_diff, y_n)
             prior_value, prior_grad = log_prior_terms(theta, d)
             return nll + prior_value, grad + prior_grad
 
@@ -132,7 +168,7 @@ class FittedGP:
         fresh = kernel
         if start is not None and start.n_dims == kernel.n_dims:
             kernel = start
-        optimizer = "fmin_l_bfgs_b" if prior == "none" else _map_optimizer(d, fresh.theta)
+        optimizer = "fmin_l_bfgs_b" if prior == "none" else _map_optimizer(d, fresh.theta, X, y)
         self.gp = GaussianProcessRegressor(kernel, normalize_y=True, random_state=seed, optimizer=optimizer)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")

@@ -5,7 +5,8 @@ import pytest
 from scipy.stats import norm
 
 from methods.gen_acquisition import (FittedGP, build_acquisition, head_leave_one_out_log_density,
-                                     log_gaussian_ei, log_prior_terms, stacking_weight)
+                                     log_gaussian_ei, log_prior_terms, neg_log_marginal_likelihood,
+                                     stacking_weight)
 from methods.generative_hpo import GenerativeHPO, history_tensor
 
 FAST = {"online_steps": 3, "batch_size": 8, "n_decoded": 32, "n_uniform": 16, "n_local": 16, "n_refine": 16}
@@ -58,6 +59,25 @@ def test_gp_prior_is_botorchs_lognormal_density_and_its_gradient():
     assert value == pytest.approx(expected - constant, rel=1e-9)
     np.testing.assert_allclose(grad, approx_fprime(theta, lambda t: log_prior_terms(t, d)[0], 1e-7), atol=1e-5)
     assert grad[0] == 0.0                                       # the amplitude has no prior
+
+
+def test_hand_written_marginal_likelihood_is_scikit_learns():
+    from sklearn.gaussian_process import GaussianProcessRegressor
+    from sklearn.gaussian_process.kernels import ConstantKernel, Matern, WhiteKernel
+
+    rng = np.random.default_rng(1)
+    X = rng.random((25, 5))
+    y = np.sin(3 * X[:, 0]) + X[:, 1] ** 2
+    kernel = ConstantKernel(1.0) * Matern(np.full(5, 0.5), nu=2.5) + WhiteKernel(1e-3)
+    gp = GaussianProcessRegressor(kernel, normalize_y=True, optimizer=None).fit(X, y)
+    y_n = (y - y.mean()) / y.std()
+    sq_diff = (X[:, None, :] - X[None, :, :]) ** 2
+    for _ in range(3):
+        theta = kernel.theta + rng.normal(0, 0.7, kernel.theta.shape)
+        reference, reference_grad = gp.log_marginal_likelihood(theta, eval_gradient=True)
+        value, grad = neg_log_marginal_likelihood(theta, sq_diff, y_n)
+        assert value == pytest.approx(-reference, rel=1e-10)
+        np.testing.assert_allclose(grad, -reference_grad, rtol=1e-8, atol=1e-10)
 
 
 def test_gp_prior_keeps_lengthscales_away_from_degenerate_fits():
