@@ -118,7 +118,7 @@ def neg_log_marginal_likelihood(theta: np.ndarray, sq_diff: np.ndarray, y_n: np.
     return float(value), -grad
 
 
-def _map_optimizer(d: int, prior_start: np.ndarray, X: np.ndarray, y: np.ndarray):
+def _map_optimizer(prior_start: np.ndarray, X: np.ndarray, y: np.ndarray):
     """sklearn ``optimizer`` callable: minimise -log marginal likelihood - log prior by L-BFGS-B from
     sklearn's start (the warm start) and from the prior's median; keep the better. The likelihood is
     :func:`neg_log_marginal_likelihood` on y standardised as ``normalize_y`` does."""
@@ -131,7 +131,7 @@ def _map_optimizer(d: int, prior_start: np.ndarray, X: np.ndarray, y: np.ndarray
     def optimize(obj_func, initial_theta, bounds):
         def objective(theta):
             nll, grad = neg_log_marginal_likelihood(theta, sq_diff, y_n)
-            prior_value, prior_grad = log_prior_terms(theta, d)
+            prior_value, prior_grad = log_prior_terms(theta, X.shape[1])
             return nll + prior_value, grad + prior_grad
 
         best = None
@@ -165,10 +165,10 @@ class FittedGP:
         first = 0.5 if prior == "none" else math.exp(_LS_LOC + 0.5 * math.log(d))
         kernel = (ConstantKernel(1.0, (1e-2, 1e2)) * Matern(np.full(d, first), (1e-2, 1e2), nu=2.5)
                   + WhiteKernel(1e-3, (1e-6, 1e-1)))
-        fresh = kernel
+        prior_start = kernel.theta      # the prior's median (log-hyperparameters), the MAP fit's second start
         if start is not None and start.n_dims == kernel.n_dims:
             kernel = start
-        optimizer = "fmin_l_bfgs_b" if prior == "none" else _map_optimizer(d, fresh.theta, X, y)
+        optimizer = "fmin_l_bfgs_b" if prior == "none" else _map_optimizer(prior_start, X, y)
         self.gp = GaussianProcessRegressor(kernel, normalize_y=True, random_state=seed, optimizer=optimizer)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
