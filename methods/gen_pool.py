@@ -75,6 +75,7 @@ class SuggestConfig:
     stacking_prior: float = 2.0     # Beta(a, a) prior on the head's mixture weight (a = 1: flat)
     gp_prior: str = "dim-scaled"    # the GP's hyperparameters: MAP under BoTorch's default priors ("dim-scaled";
     #                                 methods/gen_acquisition.py) or marginal likelihood alone ("none", ablation)
+    gp_restart: bool = True         # the MAP fit restarts from the prior's median as well as from the last fit
     discrete: str = "all"           # discrete protocol: score "all" pending rows, or the "pool"'s nearest rows
     min_distance: float = 0.01      # candidates closer than this (L2) to an evaluated configuration are dropped:
     #                                 a deterministic objective gains nothing from re-evaluating a point

@@ -94,6 +94,32 @@ def test_gp_prior_keeps_lengthscales_away_from_degenerate_fits():
         FittedGP(X, y, seed=0, prior="gamma")
 
 
+def test_map_fit_starts_once_at_the_prior_median_then_from_the_warm_start_and_the_median(monkeypatch):
+    import scipy.optimize
+
+    starts = []
+    minimize = scipy.optimize.minimize
+
+    def counting(fun, x0, **kwargs):
+        starts.append(np.array(x0))
+        return minimize(fun, x0, **kwargs)
+
+    monkeypatch.setattr(scipy.optimize, "minimize", counting)
+    rng = np.random.default_rng(4)
+    X = rng.random((10, 3))
+    y = np.sin(3 * X[:, 0]) + X[:, 1]
+    first = FittedGP(X, y, seed=0)
+    assert len(starts) == 1                                     # no warm start: the median alone, once
+    median = starts[0]
+    starts.clear()
+    warm = first.gp.kernel_
+    FittedGP(X, y, seed=0, start=warm)
+    assert len(starts) == 2 and np.array_equal(starts[0], warm.theta) and np.array_equal(starts[1], median)
+    starts.clear()
+    FittedGP(X, y, seed=0, start=warm, restart=False)
+    assert len(starts) == 1 and np.array_equal(starts[0], warm.theta)
+
+
 def test_stacking_weight_follows_the_better_predictor():
     good = np.full(10, -0.5)
     bad = np.full(10, -4.0)
