@@ -33,6 +33,7 @@ DESIGN_VARIANTS: dict[str, dict] = {
     "the learned head's EI alone": {"acquisition": "learned-ei"},
     "no refinement rounds": {"refine_rounds": 0},
     "GP by marginal likelihood alone (no hyperparameter priors)": {"gp_prior": "none"},
+    "GP fit from two starts, the last fit and the prior's median": {"gp_starts": "both"},
     "decoded pool, stacked EI, refinement (default)": {},
 }
 PEERS = ("RS", "TPE")

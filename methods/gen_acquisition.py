@@ -71,6 +71,7 @@ def log_normal_pdf(y: np.ndarray, mean: np.ndarray, std: np.ndarray) -> np.ndarr
 
 # ------------------------------------------------------------------------ GP
 GP_PRIORS = ("none", "dim-scaled")
+GP_STARTS = ("both", "warm", "prior")      # where the MAP fit's L-BFGS-B starts (FittedGP)
 _LS_LOC, _LS_SCALE = math.sqrt(2.0), math.sqrt(3.0)     # BoTorch's dimension-scaled lengthscale prior
 _NOISE_LOC, _NOISE_SCALE = -4.0, 1.0                    # and its noise-variance prior
 
@@ -159,26 +160,30 @@ class FittedGP:
     (L-BFGS-B, one start: ``start``, the previous suggestion's fitted kernel, else
     lengthscale 0.5). ``prior="dim-scaled"``: by maximum a posteriori, with the
     priors of BoTorch's default GP (Hvarfner et al., 2024): lengthscales
-    LogNormal(sqrt(2) + log(d) / 2, sqrt(3)), noise variance LogNormal(-4, 1);
-    two starts, ``start`` and the prior's median (``restart=False``: ``start`` alone
-    when there is one).
+    LogNormal(sqrt(2) + log(d) / 2, sqrt(3)), noise variance LogNormal(-4, 1).
+    Where that fit's L-BFGS-B starts: ``starts="prior"``, at the prior's median
+    (``start`` is ignored: the fit depends on this history alone); ``"warm"``, at
+    ``start``; ``"both"``, at each, the better optimum kept. Without ``start`` every
+    choice is one run from the median.
     """
 
     def __init__(self, X: np.ndarray, y: np.ndarray, seed: int, start=None, prior: str = "dim-scaled",
-                 restart: bool = True):
+                 starts: str = "prior"):
         from sklearn.gaussian_process import GaussianProcessRegressor
         from sklearn.gaussian_process.kernels import ConstantKernel, Matern, WhiteKernel
 
         if prior not in GP_PRIORS:
             raise ValueError(f"gp prior must be one of {', '.join(GP_PRIORS)}, got {prior!r}")
+        if starts not in GP_STARTS:
+            raise ValueError(f"gp starts must be one of {', '.join(GP_STARTS)}, got {starts!r}")
         d = X.shape[1]
         first = 0.5 if prior == "none" else math.exp(_LS_LOC + 0.5 * math.log(d))
         kernel = (ConstantKernel(1.0, (1e-2, 1e2)) * Matern(np.full(d, first), (1e-2, 1e2), nu=2.5)
                   + WhiteKernel(1e-3, (1e-6, 1e-1)))
-        prior_start = kernel.theta      # the prior's median (log-hyperparameters), the MAP fit's second start
-        if start is not None and start.n_dims == kernel.n_dims:
+        prior_start = kernel.theta      # the prior's median (log-hyperparameters)
+        if start is not None and start.n_dims == kernel.n_dims and (starts != "prior" or prior == "none"):
             kernel = start
-            if not restart:
+            if starts == "warm":
                 prior_start = None
         optimizer = "fmin_l_bfgs_b" if prior == "none" else _map_optimizer(prior_start, X, y)
         self.gp = GaussianProcessRegressor(kernel, normalize_y=True, random_state=seed, optimizer=optimizer)
@@ -301,7 +306,7 @@ def build_acquisition(method: "GenerativeHPO", X: np.ndarray, y: np.ndarray) -> 
         gp_score = botorch_log_ei(X, y, seed=int(method.rng.integers(2**62)))
         return Acquisition(lambda c: _alone(gp_score(c), by_head=False), 0.0)
     gp = FittedGP(X, y, seed=int(method.rng.integers(2**31)), start=method.gp_state,
-                   prior=method.suggest_cfg.gp_prior, restart=method.suggest_cfg.gp_restart)
+                   prior=method.suggest_cfg.gp_prior, starts=method.suggest_cfg.gp_starts)
     method.gp_state = gp.gp.kernel_      # the next suggestion's fit starts from these hyperparameters
 
     def gp_log_ei(candidates):

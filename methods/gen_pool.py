@@ -36,7 +36,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from methods.gen_acquisition import ACQUISITIONS, GP_PRIORS, Acquisition, build_acquisition
+from methods.gen_acquisition import ACQUISITIONS, GP_PRIORS, GP_STARTS, Acquisition, build_acquisition
 
 if TYPE_CHECKING:  # pragma: no cover
     from methods.generative_hpo import GenerativeHPO
@@ -75,7 +75,8 @@ class SuggestConfig:
     stacking_prior: float = 2.0     # Beta(a, a) prior on the head's mixture weight (a = 1: flat)
     gp_prior: str = "dim-scaled"    # the GP's hyperparameters: MAP under BoTorch's default priors ("dim-scaled";
     #                                 methods/gen_acquisition.py) or marginal likelihood alone ("none", ablation)
-    gp_restart: bool = True         # the MAP fit restarts from the prior's median as well as from the last fit
+    gp_starts: str = "prior"        # the MAP fit's L-BFGS-B starts at the prior's median ("prior"), at the last
+    #                                 suggestion's fit ("warm"), or at both ("both", the rule before; FittedGP)
     discrete: str = "all"           # discrete protocol: score "all" pending rows, or the "pool"'s nearest rows
     min_distance: float = 0.01      # candidates closer than this (L2) to an evaluated configuration are dropped:
     #                                 a deterministic objective gains nothing from re-evaluating a point
@@ -85,6 +86,8 @@ class SuggestConfig:
             raise ValueError(f"acquisition must be one of {', '.join(ACQUISITIONS)}, got {self.acquisition!r}")
         if self.gp_prior not in GP_PRIORS:
             raise ValueError(f"gp_prior must be one of {', '.join(GP_PRIORS)}, got {self.gp_prior!r}")
+        if self.gp_starts not in GP_STARTS:
+            raise ValueError(f"gp_starts must be one of {', '.join(GP_STARTS)}, got {self.gp_starts!r}")
         if self.discrete not in DISCRETE_RULES:
             raise ValueError(f"discrete must be one of {', '.join(DISCRETE_RULES)}, got {self.discrete!r}")
         for name in ("n_decoded", "n_uniform", "n_local", "refine_rounds", "refine_top", "n_refine",

@@ -94,7 +94,7 @@ def test_gp_prior_keeps_lengthscales_away_from_degenerate_fits():
         FittedGP(X, y, seed=0, prior="gamma")
 
 
-def test_map_fit_starts_once_at_the_prior_median_then_from_the_warm_start_and_the_median(monkeypatch):
+def test_map_fit_starts_where_its_switch_says(monkeypatch):
     import scipy.optimize
 
     starts = []
@@ -113,11 +113,16 @@ def test_map_fit_starts_once_at_the_prior_median_then_from_the_warm_start_and_th
     median = starts[0]
     starts.clear()
     warm = first.gp.kernel_
-    FittedGP(X, y, seed=0, start=warm)
+    FittedGP(X, y, seed=0, start=warm)                          # default: the median alone, warm start ignored
+    assert len(starts) == 1 and np.array_equal(starts[0], median)
+    starts.clear()
+    FittedGP(X, y, seed=0, start=warm, starts="both")
     assert len(starts) == 2 and np.array_equal(starts[0], warm.theta) and np.array_equal(starts[1], median)
     starts.clear()
-    FittedGP(X, y, seed=0, start=warm, restart=False)
+    FittedGP(X, y, seed=0, start=warm, starts="warm")
     assert len(starts) == 1 and np.array_equal(starts[0], warm.theta)
+    with pytest.raises(ValueError, match="gp starts must be one of both, warm, prior"):
+        FittedGP(X, y, seed=0, starts="random")
 
 
 def test_stacking_weight_follows_the_better_predictor():
