@@ -34,6 +34,7 @@ DESIGN_VARIANTS: dict[str, dict] = {
     "no refinement rounds": {"refine_rounds": 0},
     "GP by marginal likelihood alone (no hyperparameter priors)": {"gp_prior": "none"},
     "GP fit from two starts, the last fit and the prior's median": {"gp_starts": "both"},
+    "GP fit from the last fit alone": {"gp_starts": "warm"},
     "decoded pool, stacked EI, refinement (default)": {},
 }
 PEERS = ("RS", "TPE")

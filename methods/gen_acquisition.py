@@ -123,7 +123,7 @@ def neg_log_marginal_likelihood(theta: np.ndarray, sq_diff: np.ndarray, y_n: np.
 
 def _map_optimizer(prior_start: np.ndarray | None, X: np.ndarray, y: np.ndarray):
     """sklearn ``optimizer`` callable: minimise -log marginal likelihood - log prior by L-BFGS-B from
-    sklearn's start (the warm start) and, unless ``prior_start`` is None or that same point, from the
+    sklearn's start and, unless ``prior_start`` is None or that same point, from the
     prior's median; keep the better. The likelihood is :func:`neg_log_marginal_likelihood` on y
     standardised as ``normalize_y`` does."""
     from scipy.optimize import minimize
