@@ -121,11 +121,10 @@ def neg_log_marginal_likelihood(theta: np.ndarray, sq_diff: np.ndarray, y_n: np.
     return float(value), -grad
 
 
-def _map_optimizer(prior_start: np.ndarray | None, X: np.ndarray, y: np.ndarray):
+def _map_optimizer(second_start: np.ndarray | None, X: np.ndarray, y: np.ndarray):
     """sklearn ``optimizer`` callable: minimise -log marginal likelihood - log prior by L-BFGS-B from
-    sklearn's start and, unless ``prior_start`` is None or that same point, from the
-    prior's median; keep the better. The likelihood is :func:`neg_log_marginal_likelihood` on y
-    standardised as ``normalize_y`` does."""
+    sklearn's start and, if given, from ``second_start``; keep the better. The likelihood is
+    :func:`neg_log_marginal_likelihood` on y standardised as ``normalize_y`` does."""
     from scipy.optimize import minimize
 
     spread = float(np.std(y))
@@ -139,10 +138,8 @@ def _map_optimizer(prior_start: np.ndarray | None, X: np.ndarray, y: np.ndarray)
             return nll + prior_value, grad + prior_grad
 
         starts = [initial_theta]
-        if prior_start is not None:
-            second = np.clip(prior_start, bounds[:, 0], bounds[:, 1])
-            if not np.array_equal(second, initial_theta):     # the first fit starts there already
-                starts.append(second)
+        if second_start is not None:
+            starts.append(np.clip(second_start, bounds[:, 0], bounds[:, 1]))
         best = None
         for theta0 in starts:
             result = minimize(objective, theta0, jac=True, method="L-BFGS-B", bounds=bounds)
@@ -180,12 +177,13 @@ class FittedGP:
         first = 0.5 if prior == "none" else math.exp(_LS_LOC + 0.5 * math.log(d))
         kernel = (ConstantKernel(1.0, (1e-2, 1e2)) * Matern(np.full(d, first), (1e-2, 1e2), nu=2.5)
                   + WhiteKernel(1e-3, (1e-6, 1e-1)))
-        prior_start = kernel.theta      # the prior's median (log-hyperparameters)
-        if start is not None and start.n_dims == kernel.n_dims and (starts != "prior" or prior == "none"):
+        median = kernel.theta           # the prior's median (log-hyperparameters)
+        warm = start is not None and start.n_dims == kernel.n_dims and (prior == "none" or starts != "prior")
+        if warm:
             kernel = start
-            if starts == "warm":
-                prior_start = None
-        optimizer = "fmin_l_bfgs_b" if prior == "none" else _map_optimizer(prior_start, X, y)
+        # the two-start fit adds a run from the median; without a warm start the first run is there already
+        second = median if warm and starts == "both" else None
+        optimizer = "fmin_l_bfgs_b" if prior == "none" else _map_optimizer(second, X, y)
         self.gp = GaussianProcessRegressor(kernel, normalize_y=True, random_state=seed, optimizer=optimizer)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -307,7 +305,7 @@ def build_acquisition(method: "GenerativeHPO", X: np.ndarray, y: np.ndarray) -> 
         return Acquisition(lambda c: _alone(gp_score(c), by_head=False), 0.0)
     gp = FittedGP(X, y, seed=int(method.rng.integers(2**31)), start=method.gp_state,
                    prior=method.suggest_cfg.gp_prior, starts=method.suggest_cfg.gp_starts)
-    method.gp_state = gp.gp.kernel_      # the next suggestion's fit starts from these hyperparameters
+    method.gp_state = gp.gp.kernel_      # the next fit's warm start (gp_starts "warm"/"both", gp_prior "none")
 
     def gp_log_ei(candidates):
         return log_gaussian_ei(*gp.predict(candidates), best)
