@@ -35,6 +35,10 @@ DESIGN_VARIANTS: dict[str, dict] = {
     "GP by marginal likelihood alone (no hyperparameter priors)": {"gp_prior": "none"},
     "GP fit from two starts, the last fit and the prior's median": {"gp_starts": "both"},
     "GP fit from the last fit alone": {"gp_starts": "warm"},
+    "stacking prior Beta(1, 1) (flat)": {"stacking_prior": 1.0},
+    "stacking prior Beta(4, 4)": {"stacking_prior": 4.0},
+    "128 uniform candidates (twice the default)": {"n_uniform": 128},
+    "decoder temperature 1.5": {"temperature": 1.5},
     "decoded pool, stacked EI, refinement (default)": {},
 }
 PEERS = ("RS", "TPE")

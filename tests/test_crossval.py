@@ -86,3 +86,17 @@ def test_crossval_script_refuses_bad_arguments(tiny_hpob, capsys):
     assert crossval.main(["--data-dir", str(tiny_hpob[0]), "--seeds", "test9"]) == 2
     assert "test9" in capsys.readouterr().err
     assert set(DESIGN_VARIANTS) >= {"decoded pool, stacked EI, refinement (default)"}
+
+
+def test_every_design_variant_is_a_valid_suggest_config_that_differs_from_the_default():
+    from dataclasses import asdict
+
+    from methods.gen_pool import SuggestConfig
+
+    default = asdict(SuggestConfig())
+    for name, options in DESIGN_VARIANTS.items():
+        cfg = SuggestConfig(**options)
+        cfg.check()
+        changed = {k for k, v in asdict(cfg).items() if v != default[k]}
+        assert changed == set(options), name
+        assert bool(changed) == (name != "decoded pool, stacked EI, refinement (default)"), name
