@@ -575,6 +575,44 @@ def describe_missing(comparison: Comparison, limit: int | None = None) -> list[s
     return lines
 
 
+def paired_table(comparison: Comparison, trials: Sequence[int] = SUMMARY_TRIALS, n_boot: int = 10000,
+                 level: float = 0.90, seed: int = 0) -> str:
+    """Two methods, run by run, at each of ``trials``: where the first's regret is lower or higher,
+    the paired Wilcoxon signed-rank p over the runs that differ (two-sided), the median regrets,
+    the tasks whose mean is lower, and a bootstrap over the tasks ((space, dataset), resampled
+    with replacement, their runs kept together; seeded) of the difference of the mean regrets.
+
+    Raises:
+        ValueError: the comparison does not hold exactly two methods.
+    """
+    if len(comparison.methods) != 2:
+        raise ValueError(f"a paired table compares two methods, got {len(comparison.methods)}")
+    a, b = comparison.methods
+    tasks = sorted({(space, dataset) for space, dataset, _ in comparison.runs})
+    index = {task: k for k, task in enumerate(tasks)}
+    of_run = np.array([index[(space, dataset)] for space, dataset, _ in comparison.runs])
+    rng = np.random.default_rng(seed)
+    draws = rng.integers(len(tasks), size=(n_boot, len(tasks)))                    # resampled tasks
+    weight = np.stack([np.bincount(row, minlength=len(tasks)) for row in draws])[:, of_run]   # (n_boot, R)
+    lines = [f"| trial | {a} lower / higher / tied (runs) | Wilcoxon p | median regret {a} / {b} | "
+             f"tasks with {a}'s mean lower / higher | difference of the means ({a} - {b}) | "
+             f"{level:.0%} task-bootstrap interval |",
+             "| --- | --- | --- | --- | --- | --- | --- |"]
+    for trial in (t for t in trials if t <= comparison.n_trials):
+        x, y = snap_ties(comparison.regret[:, :, trial])
+        diff = x - y
+        differs = diff != 0
+        p = float(stats.wilcoxon(x[differs], y[differs]).pvalue) if differs.any() else math.nan
+        per_task = task_regret(comparison, trial)[1]
+        boot = (weight * diff).sum(1) / weight.sum(1)
+        low, high = np.quantile(boot, [(1 - level) / 2, (1 + level) / 2])
+        lines.append(f"| {trial} | {int((diff < 0).sum())} / {int((diff > 0).sum())} / {int((~differs).sum())} | "
+                     f"{_fmt_p(p)} | {np.median(x):.4f} / {np.median(y):.4f} | "
+                     f"{int((per_task[0] < per_task[1]).sum())} / {int((per_task[0] > per_task[1]).sum())} | "
+                     f"{diff.mean():+.4f} | [{low:+.4f}, {high:+.4f}] |")
+    return "\n".join(lines)
+
+
 def summary_markdown(comparison: Comparison, cd: CriticalDifference | None = None,
                      title: str | None = None, figures: Sequence[str] = (),
                      cd_tasks: CriticalDifference | None = None) -> str:
@@ -607,6 +645,8 @@ def summary_markdown(comparison: Comparison, cd: CriticalDifference | None = Non
             lines += ["", "Who decided them (sources written origin/decider; a learned part decided when the "
                           "origin is decoded or refined-decoded or the decider is head or head-changed):", "",
                       deciders]
+    if len(comparison.methods) == 2 and comparison.runs:
+        lines += ["", "Run by run (paired; regrets within 1e-12 are ties):", "", paired_table(comparison)]
     if cd is not None:
         lines += ["", f"Critical difference: {cd.describe()}"]
     if cd_tasks is not None:

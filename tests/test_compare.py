@@ -16,7 +16,7 @@ sys.path.insert(0, str(REPO))
 import benchmark_plot  # noqa: E402
 from hpogen.compare import (  # noqa: E402
     align_results, critical_difference, curve_stats, find_results_files, load_comparison, mean_and_band,
-    rank_methods, snap_ties, summary_markdown, summary_table, write_report)
+    paired_table, rank_methods, snap_ties, summary_markdown, summary_table, write_report)
 from hpogen.errors import UserError  # noqa: E402
 
 # HPO-B's published results files: python download_hpob.py --baselines puts them in results/published
@@ -320,3 +320,24 @@ def test_regret_distribution_table_per_dataset():
     assert lines[4].startswith("| all | all | 4 | 0.5500 [0.0000, 0.8000]")
     with pytest.raises(UserError, match="method 'B' is not among"):
         regret_distribution_table(align_results({"A": a}), "B")
+
+
+def test_paired_table_counts_runs_tasks_and_bootstraps_over_tasks():
+    # A against B at trial 0 (regret = 1 - value): task 1: A lower on both seeds (by 0.1 and 0.3);
+    # task 2: A higher on one seed (by 0.2), tied on the other
+    a = {"s": {"1": {"test0": [0.9], "test1": [0.8]}, "2": {"test0": [0.5], "test1": [0.7]}}}
+    b = {"s": {"1": {"test0": [0.8], "test1": [0.5]}, "2": {"test0": [0.7], "test1": [0.7]}}}
+    comparison = align_results({"A": a, "B": b})
+    table = paired_table(comparison, trials=(0,), n_boot=2000)
+    row = table.splitlines()[2].split(" | ")
+    assert row[0] == "| 0" and row[1] == "2 / 1 / 1"
+    assert row[2] == f"{stats.wilcoxon([0.1, 0.2, 0.5], [0.2, 0.5, 0.3]).pvalue:.3g}"
+    assert row[3] == f"{np.median([0.1, 0.2, 0.5, 0.3]):.4f} / {np.median([0.2, 0.5, 0.3, 0.3]):.4f}"
+    assert row[4] == "1 / 1"
+    assert row[5] == f"{(-0.1 - 0.3 + 0.2 + 0.0) / 4:+.4f}"
+    # resampling two tasks: the mean difference is -0.2 (task 1 twice), +0.1 (task 2 twice) or -0.05
+    low, high = (float(v) for v in row[6].strip(" |[]").split(", "))
+    assert (low, high) == (-0.2, 0.1)
+    assert "Run by run" in summary_markdown(comparison)
+    with pytest.raises(ValueError, match="two methods"):
+        paired_table(align_results({"A": a, "B": b, "C": a}))
