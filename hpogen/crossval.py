@@ -20,7 +20,7 @@ from pathlib import Path
 import orjson
 
 from hpogen.ablation import slug
-from hpogen.compare import align_results, curve_stats, summary_table
+from hpogen.compare import align_results, curve_stats, paired_table, summary_table
 from hpogen.errors import UserError
 from hpogen.results import atomic_write_bytes
 from hpogen.splitview import initial_designs
@@ -83,6 +83,20 @@ def build_fold(data_dir: str | Path, space: str, k: int, n_folds: int, out_root:
     return data, surr
 
 
+def paired_lines(merged: dict[str, dict], names: list[str], peers: tuple[str, ...], points: list[int]) -> list[str]:
+    """Markdown: the default against each peer, and each other variant against the default, run by run."""
+    default = "decoded pool, stacked EI, refinement (default)"
+    pairs = [(default, peer) for peer in peers] if default in names else []
+    pairs += [(label, default) for label in names if label != default and default in names]
+    lines = []
+    for first, second in pairs:
+        comparison = align_results({"A": merged[first], "B": merged[second]})
+        if not comparison.runs:
+            continue
+        lines += ["", f"Run by run, A = {first} against B = {second}:", "", paired_table(comparison, points)]
+    return lines
+
+
 def run_crossval(data_dir: str | Path, spaces: list[str], out_dir: str | Path, n_folds: int = 3,
                  variants: list[str] | None = None, trials: int = 50, jobs: int = 1, meta_cfg=None,
                  quick_surrogates: bool = False, progress: bool = True, folds_dir: str | Path | None = None,
@@ -135,6 +149,7 @@ def run_crossval(data_dir: str | Path, spaces: list[str], out_dir: str | Path, n
         lines.append(f"| {label} | " + " | ".join(cells) + " |")
     lines += ["", f"The peers on the same runs (their ranks here are among the {len(peers)} of them):", "",
               summary_table(align_results({m: merged[m] for m in peers}), trials=points)]
+    lines += paired_lines(merged, names, peers, points)
     text = "\n".join(lines) + "\n"
     out_dir.mkdir(parents=True, exist_ok=True)
     atomic_write_bytes(out_dir / "crossval.md", text.encode())

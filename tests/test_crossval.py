@@ -43,6 +43,9 @@ def test_crossval_runs_variants_and_peers_on_held_out_datasets(tiny_hpob, tmp_pa
     assert (tmp_path / "cv" / "crossval.md").read_text() == text
     assert "| decoded pool, stacked EI, refinement (default) |" in text and "| TPE |" in text and "15 runs" in text
     assert "rank@3" in text
+    for peer in ("RS", "TPE"):    # the default against each peer, run by run, at the last trial
+        block = text.split(f"Run by run, A = {variants[0]} against B = {peer}:")[1]
+        assert block.split("\n")[4].startswith("| 3 | ")
     for k, held in ((0, ["1", "3"]), (1, ["2"])):
         assert (tmp_path / "cv" / "folds" / f"200-f{k}" / "checkpoints" / "200.pt").is_file()
         curves = load_results(tmp_path / "cv" / f"200-f{k}" / "decoded-pool-stacked-EI-refinement-default" / "GEN-VAE.json")
