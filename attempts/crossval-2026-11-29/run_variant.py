@@ -18,7 +18,7 @@ if bench == "yahpo":
 elif bench == "mini":
     root, ck = Path("build/views/hpob-mini-validation-f62eb444e537508c"), "checkpoints/mini"
 else:  # a crossval fold of yahpo-rpart: held-out meta-train datasets
-    root = Path(f"build/crossval/yahpo-rpart/yahpo-rpart-f{bench[-1]}"); ck = str(root / "checkpoints")
+    root = Path(f"build/crossval/yahpo-rpart/yahpo-rpart-f{bench[-1]}"); ck = os.environ.get("CKDIR", str(root / "checkpoints")).replace("{k}", bench[-1])
 data, surr = str(root / "hpob-data"), str(root / "saved-surrogates")
 handler = get_handler(data, "v3-test", surr)
 method = tag[5:].split("@")[0] if tag.startswith("peer-") else "GEN-VAE"
