@@ -25,6 +25,7 @@ from hpogen.errors import UserError
 from hpogen.results import atomic_write_bytes
 from hpogen.splitview import initial_designs
 
+DEFAULT_VARIANT = "decoded pool, stacked EI, refinement (default)"
 # name -> GEN-VAE suggest options; the design candidates compared (the ablation's pool and acquisition variants)
 DESIGN_VARIANTS: dict[str, dict] = {
     "generator alone: one decoded sample": {"acquisition": "none"},
@@ -39,7 +40,7 @@ DESIGN_VARIANTS: dict[str, dict] = {
     "stacking prior Beta(4, 4)": {"stacking_prior": 4.0},
     "128 uniform candidates (twice the default)": {"n_uniform": 128},
     "decoder temperature 1.5": {"temperature": 1.5},
-    "decoded pool, stacked EI, refinement (default)": {},
+    DEFAULT_VARIANT: {},
 }
 PEERS = ("RS", "TPE")
 
@@ -85,9 +86,10 @@ def build_fold(data_dir: str | Path, space: str, k: int, n_folds: int, out_root:
 
 def paired_lines(merged: dict[str, dict], names: list[str], peers: tuple[str, ...], points: list[int]) -> list[str]:
     """Markdown: the default against each peer, and each other variant against the default, run by run."""
-    default = "decoded pool, stacked EI, refinement (default)"
-    pairs = [(default, peer) for peer in peers] if default in names else []
-    pairs += [(label, default) for label in names if label != default and default in names]
+    if DEFAULT_VARIANT not in names:
+        return []
+    pairs = [(DEFAULT_VARIANT, peer) for peer in peers]
+    pairs += [(label, DEFAULT_VARIANT) for label in names if label != DEFAULT_VARIANT]
     lines = []
     for first, second in pairs:
         comparison = align_results({"A": merged[first], "B": merged[second]})

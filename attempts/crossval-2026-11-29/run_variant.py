@@ -22,7 +22,7 @@ else:  # a crossval fold of yahpo-rpart: held-out meta-train datasets
 data, surr = str(root / "hpob-data"), str(root / "saved-surrogates")
 handler = get_handler(data, "v3-test", surr)
 method = tag[5:].split("@")[0] if tag.startswith("peer-") else "GEN-VAE"
-cfg = SweepConfig(data, surr, protocol=protocol, trials=int(__import__("os").environ.get("TRIALS", 50)), checkpoint_dir=ck, method_options={"GEN-VAE": {"suggest": opts}})
+cfg = SweepConfig(data, surr, protocol=protocol, trials=int(os.environ.get("TRIALS", 50)), checkpoint_dir=ck, method_options={"GEN-VAE": {"suggest": opts}})
 out = results_dir_for(Path("build/var") / bench / tag, protocol)
 run_sweep(cfg, plan_runs(handler, [method], None, seeds=seeds), out, progress=False)
 print("done", bench, tag, protocol, flush=True)
