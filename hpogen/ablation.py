@@ -19,6 +19,7 @@ VARIANTS: dict[str, tuple[bool, dict]] = {
     "meta, no generator: uniform + local pool, stacked EI": (True, {"n_decoded": 0, "n_uniform": 576}),
     "meta, no learned surrogate: the fitted GP's EI alone": (True, {"acquisition": "gp-ei"}),
     "meta, default with the GP by marginal likelihood alone (no priors)": (True, {"gp_prior": "none"}),
+    "meta, default with the GP at its MAP hyperparameters alone (no samples)": (True, {"gp_samples": 0}),
     "meta, the learned head's EI alone (no GP)": (True, {"acquisition": "learned-ei"}),
     "meta, BoTorch GP log EI on the same pool": (True, {"acquisition": "botorch-gp-ei"}),
     "meta, default without uniform candidates": (True, {"n_uniform": 0, "n_decoded": 576}),

@@ -36,7 +36,7 @@ import numpy as np
 import torch
 from scipy.linalg import cho_solve
 from scipy.linalg.lapack import dpotrs
-from scipy.special import erfcx, ndtr
+from scipy.special import erfcx, logsumexp, ndtr
 
 if TYPE_CHECKING:  # pragma: no cover
     from methods.generative_hpo import GenerativeHPO
@@ -121,22 +121,29 @@ def neg_log_marginal_likelihood(theta: np.ndarray, sq_diff: np.ndarray, y_n: np.
     return float(value), -grad
 
 
-def _map_optimizer(second_start: np.ndarray | None, X: np.ndarray, y: np.ndarray):
-    """sklearn ``optimizer`` callable: minimise -log marginal likelihood - log prior by L-BFGS-B from
-    sklearn's start and, if given, from ``second_start``; keep the better. The likelihood is
+def map_objective(X: np.ndarray, y: np.ndarray) -> Callable[[np.ndarray], tuple[float, np.ndarray]]:
+    """theta -> (-log marginal likelihood - log prior, its gradient), the likelihood
     :func:`neg_log_marginal_likelihood` on y standardised as ``normalize_y`` does."""
-    from scipy.optimize import minimize
-
     spread = float(np.std(y))
     y_n = (y - np.mean(y)) / (spread if spread > 0 else 1.0)
     sq_diff = (X[:, None, :] - X[None, :, :]) ** 2
 
-    def optimize(obj_func, initial_theta, bounds):
-        def objective(theta):
-            nll, grad = neg_log_marginal_likelihood(theta, sq_diff, y_n)
-            prior_value, prior_grad = log_prior_terms(theta, X.shape[1])
-            return nll + prior_value, grad + prior_grad
+    def objective(theta):
+        nll, grad = neg_log_marginal_likelihood(theta, sq_diff, y_n)
+        prior_value, prior_grad = log_prior_terms(theta, X.shape[1])
+        return nll + prior_value, grad + prior_grad
 
+    return objective
+
+
+def _map_optimizer(second_start: np.ndarray | None, X: np.ndarray, y: np.ndarray):
+    """sklearn ``optimizer`` callable: minimise :func:`map_objective` by L-BFGS-B from sklearn's start
+    and, if given, from ``second_start``; keep the better."""
+    from scipy.optimize import minimize
+
+    objective = map_objective(X, y)
+
+    def optimize(obj_func, initial_theta, bounds):
         starts = [initial_theta]
         if second_start is not None:
             starts.append(np.clip(second_start, bounds[:, 0], bounds[:, 1]))
@@ -165,7 +172,7 @@ class FittedGP:
     """
 
     def __init__(self, X: np.ndarray, y: np.ndarray, seed: int, start=None, prior: str = "dim-scaled",
-                 starts: str = "prior"):
+                 starts: str = "prior", samples: int = 0):
         from sklearn.gaussian_process import GaussianProcessRegressor
         from sklearn.gaussian_process.kernels import ConstantKernel, Matern, WhiteKernel
 
@@ -189,6 +196,35 @@ class FittedGP:
             warnings.simplefilter("ignore")
             self.gp.fit(X, y)
         self.X, self.y = X, y
+        # the predictive distribution: one GP per hyperparameter setting, mixed with these weights
+        self.weights, self.members = np.ones(1), [self.gp]
+        if samples and prior != "none":
+            thetas, self.weights = laplace_samples(map_objective(X, y), self.gp.kernel_.theta,
+                                                   self.gp.kernel_.bounds, samples, seed)
+            self.members = [self._refit(theta) for theta in thetas]
+
+    def _refit(self, theta: np.ndarray):
+        from sklearn.gaussian_process import GaussianProcessRegressor
+
+        gp = GaussianProcessRegressor(self.gp.kernel_.clone_with_theta(theta), normalize_y=True, optimizer=None)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return gp.fit(self.X, self.y)
+
+    def log_ei(self, candidates: np.ndarray, best: float) -> np.ndarray:
+        """log EI over ``best`` under the (mixture) predictive distribution, (m,)."""
+        if len(self.members) == 1:
+            return log_gaussian_ei(*self.predict(candidates), best)
+        parts = []
+        for gp in self.members:
+            mean, std = gp.predict(candidates, return_std=True)
+            parts.append(log_gaussian_ei(mean.reshape(-1), np.maximum(std.reshape(-1), 1e-12), best))
+        return logsumexp(np.log(self.weights)[:, None] + np.array(parts), axis=0)
+
+    def leave_one_out_log_density(self) -> np.ndarray:
+        """log density of each y_i under the (mixture) prediction from the others, (n,)."""
+        parts = [log_normal_pdf(self.y, *_leave_one_out(gp, self.X, self.y)) for gp in self.members]
+        return logsumexp(np.log(self.weights)[:, None] + np.array(parts), axis=0)
 
     def predict(self, candidates: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Predictive mean and std of y in raw units, (m,) each."""
@@ -196,14 +232,55 @@ class FittedGP:
         return mean.reshape(-1), np.maximum(std.reshape(-1), 1e-12)
 
     def leave_one_out(self) -> tuple[np.ndarray, np.ndarray]:
-        """Mean and std of each y_i predicted from the others (same hyperparameters), (n,) each."""
-        k_inv = cho_solve((self.gp.L_, True), np.eye(len(self.X)))
-        diag = np.maximum(np.diag(k_inv), 1e-12)
-        alpha = self.gp.alpha_.reshape(-1)
-        scale = float(np.atleast_1d(self.gp._y_train_std)[0])
-        shift = float(np.atleast_1d(self.gp._y_train_mean)[0])
-        y_norm = (self.y - shift) / scale
-        return (y_norm - alpha / diag) * scale + shift, np.sqrt(1.0 / diag) * scale
+        """Mean and std of each y_i predicted from the others (the MAP hyperparameters), (n,) each."""
+        return _leave_one_out(self.gp, self.X, self.y)
+
+
+def _leave_one_out(gp, X: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Closed-form leave-one-out mean and std (Rasmussen & Williams, 2006, eq. 5.12) of a fitted
+    scikit-learn GP with ``normalize_y``, in raw units of y, (n,) each."""
+    k_inv = cho_solve((gp.L_, True), np.eye(len(X)))
+    diag = np.maximum(np.diag(k_inv), 1e-12)
+    alpha = gp.alpha_.reshape(-1)
+    scale = float(np.atleast_1d(gp._y_train_std)[0])
+    shift = float(np.atleast_1d(gp._y_train_mean)[0])
+    y_norm = (y - shift) / scale
+    return (y_norm - alpha / diag) * scale + shift, np.sqrt(1.0 / diag) * scale
+
+
+def laplace_samples(objective: Callable[[np.ndarray], tuple[float, np.ndarray]], mode: np.ndarray,
+                    bounds: np.ndarray, k: int, seed: int, max_std: float = _LS_SCALE,
+                    step: float = 1e-4) -> tuple[np.ndarray, np.ndarray]:
+    """k draws of the GP's log-hyperparameters from the Laplace approximation of their posterior
+    around the MAP ``mode``, and self-normalised importance weights that correct them towards the
+    posterior itself (exp(-objective)): (k, p) and (k,).
+
+    The Hessian comes from central differences of the analytic gradient; its eigenvalues are kept at
+    or above 1 / max_std^2, so no direction is wider than the lengthscale prior (std sqrt(3) in log
+    space). Draws are clipped to ``bounds``.
+    """
+    p = len(mode)
+    hessian = np.empty((p, p))
+    for i in range(p):
+        shift = np.zeros(p)
+        shift[i] = step
+        hessian[i] = (objective(mode + shift)[1] - objective(mode - shift)[1]) / (2 * step)
+    hessian = 0.5 * (hessian + hessian.T)
+    if not np.all(np.isfinite(hessian)):
+        return mode[None], np.ones(1)
+    values, vectors = np.linalg.eigh(hessian)
+    values = np.maximum(values, 1.0 / max_std ** 2)
+    root = vectors / np.sqrt(values)                    # covariance = root @ root.T
+    z = np.random.default_rng(seed).standard_normal((k, p))
+    thetas = np.clip(mode + z @ root.T, bounds[:, 0], bounds[:, 1])
+    log_q = -0.5 * np.sum(z ** 2, axis=1)                           # up to a constant
+    log_post = -np.array([objective(theta)[0] for theta in thetas])
+    log_w = np.where(np.isfinite(log_post), log_post - log_q, -np.inf)
+    if not np.isfinite(log_w).any():
+        return mode[None], np.ones(1)
+    w = np.exp(log_w - np.max(log_w))
+    keep = w > 0
+    return thetas[keep], w[keep] / w[keep].sum()
 
 
 # --------------------------------------------------------------- learned head
@@ -304,17 +381,18 @@ def build_acquisition(method: "GenerativeHPO", X: np.ndarray, y: np.ndarray) -> 
         gp_score = botorch_log_ei(X, y, seed=int(method.rng.integers(2**62)))
         return Acquisition(lambda c: _alone(gp_score(c), by_head=False), 0.0)
     gp = FittedGP(X, y, seed=int(method.rng.integers(2**31)), start=method.gp_state,
-                   prior=method.suggest_cfg.gp_prior, starts=method.suggest_cfg.gp_starts)
+                   prior=method.suggest_cfg.gp_prior, starts=method.suggest_cfg.gp_starts,
+                   samples=method.suggest_cfg.gp_samples)
     method.gp_state = gp.gp.kernel_      # the next fit's warm start (gp_starts "warm"/"both", gp_prior "none")
 
     def gp_log_ei(candidates):
-        return log_gaussian_ei(*gp.predict(candidates), best)
+        return gp.log_ei(candidates, best)
 
     if kind == "gp-ei" or len(X) < 2:
         weight = 0.0 if kind == "gp-ei" else 0.5
     else:
         weight = stacking_weight(head_leave_one_out_log_density(method, X, y),
-                                 log_normal_pdf(y, *gp.leave_one_out()), method.suggest_cfg.stacking_prior)
+                                 gp.leave_one_out_log_density(), method.suggest_cfg.stacking_prior)
     if weight == 0.0:
         return Acquisition(lambda c: _alone(gp_log_ei(c), by_head=False), 0.0)
 

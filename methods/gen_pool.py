@@ -77,6 +77,9 @@ class SuggestConfig:
     #                                 methods/gen_acquisition.py) or marginal likelihood alone ("none", ablation)
     gp_starts: str = "prior"        # the MAP fit's L-BFGS-B starts at the prior's median ("prior"), at the last
     #                                 suggestion's fit ("warm"), or at both ("both", the rule before; FittedGP)
+    gp_samples: int = 16            # the GP's EI and leave-one-out densities average over this many draws of its
+    #                                 hyperparameters from their Laplace posterior around the MAP fit
+    #                                 (importance-weighted; gen_acquisition.laplace_samples); 0: the MAP fit alone
     discrete: str = "all"           # discrete protocol: score "all" pending rows, or the "pool"'s nearest rows
     min_distance: float = 0.01      # candidates closer than this (L2) to an evaluated configuration are dropped:
     #                                 a deterministic objective gains nothing from re-evaluating a point
@@ -91,7 +94,7 @@ class SuggestConfig:
         if self.discrete not in DISCRETE_RULES:
             raise ValueError(f"discrete must be one of {', '.join(DISCRETE_RULES)}, got {self.discrete!r}")
         for name in ("n_decoded", "n_uniform", "n_local", "refine_rounds", "refine_top", "n_refine",
-                     "online_steps", "fine_tune_steps"):
+                     "online_steps", "fine_tune_steps", "gp_samples"):
             if getattr(self, name) < 0:
                 raise ValueError(f"{name} must be >= 0, got {getattr(self, name)}")
         if self.n_decoded + self.n_uniform + self.n_local == 0:

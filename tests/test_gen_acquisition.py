@@ -222,3 +222,58 @@ def test_decider_table_counts_what_the_learned_parts_decided():
     rows = [line for line in table.splitlines() if line.startswith("| GEN-VAE")]
     assert rows == ["| GEN-VAE | 10 | 30.0% | 10.0% | 60.0% | 20.0% | 60.0% |"]
     assert "GP-BO" not in table                          # its sources have no decider
+
+
+def test_laplace_samples_recover_a_gaussian_posterior_and_floor_flat_directions():
+    from methods.gen_acquisition import laplace_samples
+
+    precision = np.array([[4.0, 1.0], [1.0, 2.0]])
+    mode = np.array([0.5, -1.0])
+
+    def gaussian(theta):
+        delta = theta - mode
+        return 0.5 * delta @ precision @ delta, precision @ delta
+
+    bounds = np.array([[-50.0, 50.0]] * 2)
+    thetas, weights = laplace_samples(gaussian, mode, bounds, 20000, seed=0, max_std=2.0)
+    assert thetas.shape == (20000, 2)
+    # the approximation is exact for a Gaussian posterior: equal importance weights
+    np.testing.assert_allclose(weights, 1.0 / 20000, rtol=1e-6)
+    np.testing.assert_allclose(np.cov(thetas.T), np.linalg.inv(precision), atol=0.01)
+    np.testing.assert_allclose(thetas.mean(0), mode, atol=0.01)
+    again, _ = laplace_samples(gaussian, mode, bounds, 50, seed=0)
+    np.testing.assert_array_equal(again, thetas[:50])                 # seeded
+
+    def flat_in_the_second(theta):                                  # the data say nothing about theta[1]
+        return 0.5 * 4.0 * (theta[0] - 1.0) ** 2, np.array([4.0 * (theta[0] - 1.0), 0.0])
+
+    thetas, weights = laplace_samples(flat_in_the_second, np.array([1.0, 0.0]), bounds, 20000, seed=1,
+                                      max_std=2.0)
+    assert thetas[:, 1].std() == pytest.approx(2.0, rel=0.03)         # no direction wider than max_std
+    assert thetas[:, 0].std() == pytest.approx(0.5, rel=0.03)
+    clipped, _ = laplace_samples(gaussian, mode, np.array([[0.0, 1.0]] * 2), 50, seed=0)
+    assert clipped.min() >= 0.0 and clipped.max() <= 1.0
+
+
+def test_gp_hyperparameter_samples_mix_gps_and_zero_samples_is_the_map_fit():
+    rng = np.random.default_rng(5)
+    X = rng.random((15, 2))
+    y = np.sin(5 * X[:, 0]) + 0.3 * X[:, 1]
+    candidates = rng.random((40, 2))
+    best = float(y.max())
+    single = FittedGP(X, y, seed=0)
+    assert len(single.members) == 1
+    np.testing.assert_allclose(single.log_ei(candidates, best), log_gaussian_ei(*single.predict(candidates), best))
+    from methods.gen_acquisition import log_normal_pdf
+    np.testing.assert_allclose(single.leave_one_out_log_density(), log_normal_pdf(y, *single.leave_one_out()))
+    mixed = FittedGP(X, y, seed=0, samples=8)
+    assert 1 <= len(mixed.members) <= 8 and mixed.weights.sum() == pytest.approx(1.0)
+    thetas = np.array([gp.kernel_.theta for gp in mixed.members])
+    assert np.ptp(thetas[:, 1]) > 0                                 # the members' lengthscales differ
+    # the mixture's EI is the weighted mean of its members' EIs
+    members = np.array([log_gaussian_ei(*(np.ravel(v) for v in gp.predict(candidates, return_std=True)), best)
+                        for gp in mixed.members])
+    np.testing.assert_allclose(np.exp(mixed.log_ei(candidates, best)), mixed.weights @ np.exp(members), rtol=1e-8)
+    assert np.all(np.isfinite(mixed.leave_one_out_log_density()))
+    # no prior, no posterior to sample: the marginal-likelihood fit stays one GP
+    assert len(FittedGP(X, y, seed=0, prior="none", samples=8).members) == 1

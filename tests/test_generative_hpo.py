@@ -276,6 +276,8 @@ def test_source_of_every_suggestion_and_ablation_switches(monkeypatch):
     assert not np.allclose(fits["none"], fits["dim-scaled"])
     with pytest.raises(ValueError, match="pool is empty"):
         GenerativeHPO(suggest={"n_decoded": 0, "n_uniform": 0, "n_local": 0})
+    with pytest.raises(ValueError, match="gp_samples must be >= 0, got -1"):
+        GenerativeHPO(suggest={"gp_samples": -1})
 
 
 def test_learned_acquisition_picks_the_candidate_its_head_prefers(monkeypatch):
