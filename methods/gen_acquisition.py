@@ -8,7 +8,12 @@ predictive distributions of y:
 * a Gaussian process fitted to this run's history (scikit-learn: Matern-5/2
   kernel with one lengthscale per dimension, amplitude and noise; by default
   the maximum a posteriori under the priors of BoTorch's default GP, the
-  dimension-scaled lengthscale prior of Hvarfner et al., 2024).
+  dimension-scaled lengthscale prior of Hvarfner et al., 2024). Its EI and
+  leave-one-out densities are averaged over draws of the hyperparameters from
+  their posterior (a Laplace approximation around that fit, importance-weighted
+  towards the posterior itself), as in Snoek et al. (2012): a lengthscale that
+  the history leaves uncertain then widens the GP's predictions instead of
+  being fixed at one value.
 
 The mixture weight w of the head is chosen on this run's own evidence, by
 stacking (Yao et al., 2018): it maximises the leave-one-out log density of the
@@ -169,6 +174,11 @@ class FittedGP:
     (``start`` is ignored: the fit depends on this history alone); ``"warm"``, at
     ``start``; ``"both"``, at each, the better optimum kept. Without ``start`` every
     choice is one run from the median.
+
+    ``samples > 0`` (with the prior): the predictive distribution is a mixture of
+    GPs, one per draw of :func:`laplace_samples` around the MAP fit, weighted by
+    its importance weight; ``log_ei`` and ``leave_one_out_log_density`` use the
+    mixture. ``predict`` and ``leave_one_out`` stay the MAP fit's.
     """
 
     def __init__(self, X: np.ndarray, y: np.ndarray, seed: int, start=None, prior: str = "dim-scaled",
