@@ -183,6 +183,31 @@ def test_acquisition_switches_say_which_model_decides(monkeypatch):
     assert not build_acquisition(method, X, y).score(candidates)[1].any()   # a head expecting nothing decides nothing
 
 
+def test_gp_samples_switch_changes_the_gp_term_and_zero_is_the_map_fit(monkeypatch):
+    import methods.gen_acquisition as ga
+
+    rng = np.random.default_rng(3)
+    X, y = rng.random((12, 4)), rng.random(12)
+    candidates = rng.random((60, 4))
+    fits = []
+    real = ga.FittedGP
+
+    def recording(*args, **kwargs):
+        fits.append(real(*args, **kwargs))
+        return fits[-1]
+
+    monkeypatch.setattr(ga, "FittedGP", recording)
+    scores = {}
+    for samples in (0, 16):
+        method = GenerativeHPO(seed=0, suggest={**FAST, "acquisition": "gp-ei", "gp_samples": samples})
+        method._ensure_model(4)
+        scores[samples] = build_acquisition(method, X, y).score(candidates)[0]
+    assert len(fits[0].members) == 1 and len(fits[1].members) > 1
+    np.testing.assert_allclose(scores[0], log_gaussian_ei(*fits[0].predict(candidates), float(y.max())))
+    np.testing.assert_allclose(scores[16], fits[1].log_ei(candidates, float(y.max())))
+    assert not np.allclose(scores[0], scores[16])
+
+
 def test_attribution_names_the_model_that_decided():
     from methods.gen_pool import attribution
 
