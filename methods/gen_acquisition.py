@@ -40,7 +40,7 @@ from typing import TYPE_CHECKING, Callable
 import numpy as np
 import torch
 from scipy.linalg import cho_solve
-from scipy.linalg.lapack import dpotrs
+from scipy.linalg.lapack import dpotrs, dtrtri
 from scipy.special import erfcx, logsumexp, ndtr
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -175,10 +175,11 @@ class FittedGP:
     ``start``; ``"both"``, at each, the better optimum kept. Without ``start`` every
     choice is one run from the median.
 
-    ``samples > 0`` (with the prior): the predictive distribution is a mixture of
-    GPs, one per draw of :func:`laplace_samples` around the MAP fit, weighted by
-    its importance weight; ``log_ei`` and ``leave_one_out_log_density`` use the
-    mixture. ``predict`` and ``leave_one_out`` stay the MAP fit's.
+    ``samples > 0`` (with the prior): the predictive distribution is a
+    :class:`GPMixture`, one GP per draw of :func:`laplace_samples` around the MAP
+    fit, weighted by its importance weight; ``log_ei`` and
+    ``leave_one_out_log_density`` use the mixture. ``predict`` and
+    ``leave_one_out`` stay the MAP fit's.
     """
 
     def __init__(self, X: np.ndarray, y: np.ndarray, seed: int, start=None, prior: str = "dim-scaled",
@@ -206,35 +207,24 @@ class FittedGP:
             warnings.simplefilter("ignore")
             self.gp.fit(X, y)
         self.X, self.y = X, y
-        # the predictive distribution: one GP per hyperparameter setting, mixed with these weights
-        self.weights, self.members = np.ones(1), [self.gp]
+        # the predictive distribution: the MAP fit alone, or a mixture of GPs over hyperparameter draws
+        self.mixture = None
         if samples and prior != "none":
-            thetas, self.weights = laplace_samples(map_objective(X, y), self.gp.kernel_.theta,
-                                                   self.gp.kernel_.bounds, samples, seed)
-            self.members = [self._refit(theta) for theta in thetas]
-
-    def _refit(self, theta: np.ndarray):
-        from sklearn.gaussian_process import GaussianProcessRegressor
-
-        gp = GaussianProcessRegressor(self.gp.kernel_.clone_with_theta(theta), normalize_y=True, optimizer=None)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            return gp.fit(self.X, self.y)
+            thetas, weights = laplace_samples(map_objective(X, y), self.gp.kernel_.theta,
+                                              self.gp.kernel_.bounds, samples, seed)
+            self.mixture = GPMixture(X, y, thetas, weights)
 
     def log_ei(self, candidates: np.ndarray, best: float) -> np.ndarray:
-        """log EI over ``best`` under the (mixture) predictive distribution, (m,)."""
-        if len(self.members) == 1:
+        """log EI over ``best`` under the predictive distribution (the mixture's, if any), (m,)."""
+        if self.mixture is None:
             return log_gaussian_ei(*self.predict(candidates), best)
-        parts = []
-        for gp in self.members:
-            mean, std = gp.predict(candidates, return_std=True)
-            parts.append(log_gaussian_ei(mean.reshape(-1), np.maximum(std.reshape(-1), 1e-12), best))
-        return logsumexp(np.log(self.weights)[:, None] + np.array(parts), axis=0)
+        return self.mixture.log_ei(candidates, best)
 
     def leave_one_out_log_density(self) -> np.ndarray:
-        """log density of each y_i under the (mixture) prediction from the others, (n,)."""
-        parts = [log_normal_pdf(self.y, *_leave_one_out(gp, self.X, self.y)) for gp in self.members]
-        return logsumexp(np.log(self.weights)[:, None] + np.array(parts), axis=0)
+        """log density of each y_i under the prediction from the others (the mixture's, if any), (n,)."""
+        if self.mixture is None:
+            return log_normal_pdf(self.y, *self.leave_one_out())
+        return self.mixture.leave_one_out_log_density()
 
     def predict(self, candidates: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Predictive mean and std of y in raw units, (m,) each."""
@@ -256,6 +246,71 @@ def _leave_one_out(gp, X: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.nda
     shift = float(np.atleast_1d(gp._y_train_mean)[0])
     y_norm = (y - shift) / scale
     return (y_norm - alpha / diag) * scale + shift, np.sqrt(1.0 / diag) * scale
+
+
+def _matern52(sq_diff: np.ndarray, lengthscales: np.ndarray) -> np.ndarray:
+    """Matern-5/2 correlation from squared coordinate differences (..., d)."""
+    r = np.sqrt(np.sum(sq_diff / lengthscales ** 2, axis=-1))
+    return (1.0 + _SQRT5 * r + 5.0 / 3.0 * r ** 2) * np.exp(-_SQRT5 * r)
+
+
+class GPMixture:
+    """GPs of ``FittedGP``'s kernel at several log-hyperparameter settings (k, p) on one history, mixed
+    with ``weights`` (k,): the same predictions as scikit-learn's GP at each setting (y standardised,
+    1e-10 jitter, the white noise in the predictive std), written with numpy for speed. A setting
+    whose kernel matrix is not positive definite is dropped."""
+
+    def __init__(self, X: np.ndarray, y: np.ndarray, thetas: np.ndarray, weights: np.ndarray):
+        spread = float(np.std(y))
+        self.shift, self.scale = float(np.mean(y)), (spread if spread > 0 else 1.0)
+        self.X, self.y = X, y
+        y_n = (y - self.shift) / self.scale
+        sq_diff = (X[:, None, :] - X[None, :, :]) ** 2
+        keep, self.members = [], []
+        for i, theta in enumerate(thetas):
+            amplitude, lengthscales, noise = math.exp(theta[0]), np.exp(theta[1:-1]), math.exp(theta[-1])
+            K = amplitude * _matern52(sq_diff, lengthscales)
+            K[np.diag_indices(len(X))] += noise + 1e-10
+            try:
+                L = np.linalg.cholesky(K)
+            except np.linalg.LinAlgError:
+                continue
+            L_inv = dtrtri(L, lower=1)[0]
+            k_inv = L_inv.T @ L_inv
+            keep.append(i)
+            self.members.append((amplitude, lengthscales, noise, L_inv, k_inv @ y_n, np.diag(k_inv)))
+        if not keep:
+            raise np.linalg.LinAlgError("no hyperparameter draw gave a positive definite kernel matrix")
+        self.thetas = thetas[keep]
+        self.weights = weights[keep] / weights[keep].sum()
+
+    def predict_members(self, candidates: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Each member's predictive mean and std of y in raw units, (k, m) each."""
+        sq_diff = (candidates[:, None, :] - self.X[None, :, :]) ** 2                  # (m, n, d)
+        means, stds = [], []
+        for amplitude, lengthscales, noise, L_inv, alpha, _ in self.members:
+            K_star = amplitude * _matern52(sq_diff, lengthscales)                     # (m, n)
+            v = K_star @ L_inv.T
+            var = np.maximum(amplitude + noise - np.sum(v ** 2, axis=1), 0.0)
+            means.append(K_star @ alpha * self.scale + self.shift)
+            stds.append(np.maximum(np.sqrt(var) * self.scale, 1e-12))
+        return np.array(means), np.array(stds)
+
+    def log_ei(self, candidates: np.ndarray, best: float) -> np.ndarray:
+        """log of the mixture's EI over ``best`` (EI is linear in the predictive distribution), (m,)."""
+        means, stds = self.predict_members(candidates)
+        parts = np.array([log_gaussian_ei(mean, std, best) for mean, std in zip(means, stds)])
+        return logsumexp(np.log(self.weights)[:, None] + parts, axis=0)
+
+    def leave_one_out_log_density(self) -> np.ndarray:
+        """log of the mixture's leave-one-out density of each y_i, (n,)."""
+        y_n = (self.y - self.shift) / self.scale
+        parts = []
+        for *_, alpha, diag in self.members:
+            diag = np.maximum(diag, 1e-12)
+            mean = (y_n - alpha / diag) * self.scale + self.shift
+            parts.append(log_normal_pdf(self.y, mean, np.sqrt(1.0 / diag) * self.scale))
+        return logsumexp(np.log(self.weights)[:, None] + np.array(parts), axis=0)
 
 
 def laplace_samples(objective: Callable[[np.ndarray], tuple[float, np.ndarray]], mode: np.ndarray,

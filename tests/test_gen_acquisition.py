@@ -202,7 +202,7 @@ def test_gp_samples_switch_changes_the_gp_term_and_zero_is_the_map_fit(monkeypat
         method = GenerativeHPO(seed=0, suggest={**FAST, "acquisition": "gp-ei", "gp_samples": samples})
         method._ensure_model(4)
         scores[samples] = build_acquisition(method, X, y).score(candidates)[0]
-    assert len(fits[0].members) == 1 and len(fits[1].members) > 1
+    assert fits[0].mixture is None and len(fits[1].mixture.thetas) > 1
     np.testing.assert_allclose(scores[0], log_gaussian_ei(*fits[0].predict(candidates), float(y.max())))
     np.testing.assert_allclose(scores[16], fits[1].log_ei(candidates, float(y.max())))
     assert not np.allclose(scores[0], scores[16])
@@ -281,24 +281,37 @@ def test_laplace_samples_recover_a_gaussian_posterior_and_floor_flat_directions(
 
 
 def test_gp_hyperparameter_samples_mix_gps_and_zero_samples_is_the_map_fit():
+    from sklearn.gaussian_process import GaussianProcessRegressor
+
+    from methods.gen_acquisition import _leave_one_out, log_normal_pdf
+
     rng = np.random.default_rng(5)
     X = rng.random((15, 2))
     y = np.sin(5 * X[:, 0]) + 0.3 * X[:, 1]
     candidates = rng.random((40, 2))
     best = float(y.max())
     single = FittedGP(X, y, seed=0)
-    assert len(single.members) == 1
+    assert single.mixture is None
     np.testing.assert_allclose(single.log_ei(candidates, best), log_gaussian_ei(*single.predict(candidates), best))
-    from methods.gen_acquisition import log_normal_pdf
     np.testing.assert_allclose(single.leave_one_out_log_density(), log_normal_pdf(y, *single.leave_one_out()))
     mixed = FittedGP(X, y, seed=0, samples=8)
-    assert 1 <= len(mixed.members) <= 8 and mixed.weights.sum() == pytest.approx(1.0)
-    thetas = np.array([gp.kernel_.theta for gp in mixed.members])
-    assert np.ptp(thetas[:, 1]) > 0                                 # the members' lengthscales differ
-    # the mixture's EI is the weighted mean of its members' EIs
-    members = np.array([log_gaussian_ei(*(np.ravel(v) for v in gp.predict(candidates, return_std=True)), best)
-                        for gp in mixed.members])
-    np.testing.assert_allclose(np.exp(mixed.log_ei(candidates, best)), mixed.weights @ np.exp(members), rtol=1e-8)
-    assert np.all(np.isfinite(mixed.leave_one_out_log_density()))
+    mixture = mixed.mixture
+    assert 1 <= len(mixture.thetas) <= 8 and mixture.weights.sum() == pytest.approx(1.0)
+    assert np.ptp(mixture.thetas[:, 1]) > 0                           # the members' lengthscales differ
+    # each member predicts what scikit-learn's GP at its hyperparameters predicts, leave-one-out included
+    means, stds = mixture.predict_members(candidates)
+    log_loo = []
+    for k, theta in enumerate(mixture.thetas):
+        reference = GaussianProcessRegressor(mixed.gp.kernel_.clone_with_theta(theta), normalize_y=True,
+                                             optimizer=None).fit(X, y)
+        mean, std = reference.predict(candidates, return_std=True)
+        np.testing.assert_allclose(means[k], mean, rtol=1e-7, atol=1e-9)
+        np.testing.assert_allclose(stds[k], std, rtol=1e-6, atol=1e-9)
+        log_loo.append(log_normal_pdf(y, *_leave_one_out(reference, X, y)))
+    # the mixture's EI is the weighted mean of its members' EIs; its LOO density the weighted mean of theirs
+    members = np.array([log_gaussian_ei(m, sd, best) for m, sd in zip(means, stds)])
+    np.testing.assert_allclose(np.exp(mixed.log_ei(candidates, best)), mixture.weights @ np.exp(members), rtol=1e-8)
+    np.testing.assert_allclose(np.exp(mixed.leave_one_out_log_density()),
+                               mixture.weights @ np.exp(np.array(log_loo)), rtol=1e-6)
     # no prior, no posterior to sample: the marginal-likelihood fit stays one GP
-    assert len(FittedGP(X, y, seed=0, prior="none", samples=8).members) == 1
+    assert FittedGP(X, y, seed=0, prior="none", samples=8).mixture is None
