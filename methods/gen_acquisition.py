@@ -96,7 +96,7 @@ def log_prior_terms(theta: np.ndarray, d: int) -> tuple[float, np.ndarray]:
 
 
 def neg_log_marginal_likelihood(theta: np.ndarray, sq_diff: np.ndarray, y_n: np.ndarray,
-                                jitter: float = 1e-10) -> tuple[float, np.ndarray]:
+                                jitter: float = 1e-10, gradient: bool = True) -> tuple[float, np.ndarray | None]:
     """-log p(y_n | theta) and its gradient for constant * Matern-5/2 (ARD) + white noise.
 
     The same function as scikit-learn's ``log_marginal_likelihood`` for ``FittedGP``'s kernel
@@ -117,6 +117,8 @@ def neg_log_marginal_likelihood(theta: np.ndarray, sq_diff: np.ndarray, y_n: np.
     # LAPACK's potrs is what cho_solve calls after its input checks (same numbers, a third of the time)
     alpha = dpotrs(L, y_n, lower=1)[0]
     value = 0.5 * y_n @ alpha + np.log(np.diag(L)).sum() + 0.5 * n * math.log(2 * math.pi)
+    if not gradient:
+        return float(value), None
     W = np.outer(alpha, alpha) - dpotrs(L, np.eye(n), lower=1)[0]     # d log p / dK
     grad = np.empty_like(theta)
     grad[0] = 0.5 * np.sum(W * K) - 0.5 * (noise + jitter) * np.trace(W)          # dK/dlog a = a M
@@ -126,17 +128,17 @@ def neg_log_marginal_likelihood(theta: np.ndarray, sq_diff: np.ndarray, y_n: np.
     return float(value), -grad
 
 
-def map_objective(X: np.ndarray, y: np.ndarray) -> Callable[[np.ndarray], tuple[float, np.ndarray]]:
+def map_objective(X: np.ndarray, y: np.ndarray) -> Callable[..., tuple[float, np.ndarray | None]]:
     """theta -> (-log marginal likelihood - log prior, its gradient), the likelihood
     :func:`neg_log_marginal_likelihood` on y standardised as ``normalize_y`` does."""
     spread = float(np.std(y))
     y_n = (y - np.mean(y)) / (spread if spread > 0 else 1.0)
     sq_diff = (X[:, None, :] - X[None, :, :]) ** 2
 
-    def objective(theta):
-        nll, grad = neg_log_marginal_likelihood(theta, sq_diff, y_n)
+    def objective(theta, gradient: bool = True):
+        nll, grad = neg_log_marginal_likelihood(theta, sq_diff, y_n, gradient=gradient)
         prior_value, prior_grad = log_prior_terms(theta, X.shape[1])
-        return nll + prior_value, grad + prior_grad
+        return nll + prior_value, (grad + prior_grad if gradient else None)
 
     return objective
 
@@ -266,7 +268,7 @@ class GPMixture:
         self.X, self.y = X, y
         y_n = (y - self.shift) / self.scale
         sq_diff = (X[:, None, :] - X[None, :, :]) ** 2
-        keep, self.members = [], []
+        keep, members = [], []
         for i, theta in enumerate(thetas):
             amplitude, lengthscales, noise = math.exp(theta[0]), np.exp(theta[1:-1]), math.exp(theta[-1])
             K = amplitude * _matern52(sq_diff, lengthscales)
@@ -278,47 +280,49 @@ class GPMixture:
             L_inv = dtrtri(L, lower=1)[0]
             k_inv = L_inv.T @ L_inv
             keep.append(i)
-            self.members.append((amplitude, lengthscales, noise, L_inv, k_inv @ y_n, np.diag(k_inv)))
+            members.append((amplitude, 1.0 / lengthscales ** 2, noise, L_inv.T, k_inv @ y_n, np.diag(k_inv)))
         if not keep:
             raise np.linalg.LinAlgError("no hyperparameter draw gave a positive definite kernel matrix")
         self.thetas = thetas[keep]
         self.weights = weights[keep] / weights[keep].sum()
+        # stacked over the members: (k,), (k, d), (k,), (k, n, n), (k, n), (k, n)
+        self.amplitude, self.inv_sq_lengthscales, self.noise, self.L_inv_T, self.alpha, self.k_inv_diag = \
+            (np.array(part) for part in zip(*members))
 
     def predict_members(self, candidates: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Each member's predictive mean and std of y in raw units, (k, m) each."""
-        sq_diff = (candidates[:, None, :] - self.X[None, :, :]) ** 2                  # (m, n, d)
-        means, stds = [], []
-        for amplitude, lengthscales, noise, L_inv, alpha, _ in self.members:
-            K_star = amplitude * _matern52(sq_diff, lengthscales)                     # (m, n)
-            v = K_star @ L_inv.T
-            var = np.maximum(amplitude + noise - np.sum(v ** 2, axis=1), 0.0)
-            means.append(K_star @ alpha * self.scale + self.shift)
-            stds.append(np.maximum(np.sqrt(var) * self.scale, 1e-12))
-        return np.array(means), np.array(stds)
+        m, n = len(candidates), len(self.X)
+        sq_diff = ((candidates[:, None, :] - self.X[None, :, :]) ** 2).reshape(m * n, -1)   # (m n, d)
+        r = np.sqrt(np.maximum(sq_diff @ self.inv_sq_lengthscales.T, 0.0)).T.reshape(-1, m, n)  # (k, m, n)
+        K_star = self.amplitude[:, None, None] * (1.0 + _SQRT5 * r + 5.0 / 3.0 * r ** 2) * np.exp(-_SQRT5 * r)
+        means = (K_star @ self.alpha[:, :, None])[:, :, 0] * self.scale + self.shift
+        v = K_star @ self.L_inv_T                                                               # (k, m, n)
+        var = np.maximum((self.amplitude + self.noise)[:, None] - np.sum(v ** 2, axis=2), 0.0)
+        return means, np.maximum(np.sqrt(var) * self.scale, 1e-12)
 
     def log_ei(self, candidates: np.ndarray, best: float) -> np.ndarray:
         """log of the mixture's EI over ``best`` (EI is linear in the predictive distribution), (m,)."""
         means, stds = self.predict_members(candidates)
-        parts = np.array([log_gaussian_ei(mean, std, best) for mean, std in zip(means, stds)])
+        parts = log_gaussian_ei(means.ravel(), stds.ravel(), best).reshape(means.shape)
         return logsumexp(np.log(self.weights)[:, None] + parts, axis=0)
 
     def leave_one_out_log_density(self) -> np.ndarray:
         """log of the mixture's leave-one-out density of each y_i, (n,)."""
         y_n = (self.y - self.shift) / self.scale
-        parts = []
-        for *_, alpha, diag in self.members:
-            diag = np.maximum(diag, 1e-12)
-            mean = (y_n - alpha / diag) * self.scale + self.shift
-            parts.append(log_normal_pdf(self.y, mean, np.sqrt(1.0 / diag) * self.scale))
-        return logsumexp(np.log(self.weights)[:, None] + np.array(parts), axis=0)
+        diag = np.maximum(self.k_inv_diag, 1e-12)                                          # (k, n)
+        means = (y_n[None] - self.alpha / diag) * self.scale + self.shift
+        parts = log_normal_pdf(self.y[None], means, np.sqrt(1.0 / diag) * self.scale)
+        return logsumexp(np.log(self.weights)[:, None] + parts, axis=0)
 
 
-def laplace_samples(objective: Callable[[np.ndarray], tuple[float, np.ndarray]], mode: np.ndarray,
+def laplace_samples(objective: Callable[..., tuple[float, np.ndarray | None]], mode: np.ndarray,
                     bounds: np.ndarray, k: int, seed: int, max_std: float = _LS_SCALE,
                     step: float = 1e-4) -> tuple[np.ndarray, np.ndarray]:
     """k draws of the GP's log-hyperparameters from the Laplace approximation of their posterior
     around the MAP ``mode``, and self-normalised importance weights that correct them towards the
-    posterior itself (exp(-objective)): (k, p) and (k,).
+    posterior itself (exp(-objective)): (k, p) and (k,). ``objective(theta, gradient=True)`` returns
+    the negative log posterior and its gradient (None with ``gradient=False``), as
+    :func:`map_objective`'s does.
 
     The Hessian comes from central differences of the analytic gradient; its eigenvalues are kept at
     or above 1 / max_std^2, so no direction is wider than the lengthscale prior (std sqrt(3) in log
@@ -339,7 +343,7 @@ def laplace_samples(objective: Callable[[np.ndarray], tuple[float, np.ndarray]],
     z = np.random.default_rng(seed).standard_normal((k, p))
     thetas = np.clip(mode + z @ root.T, bounds[:, 0], bounds[:, 1])
     log_q = -0.5 * np.sum(z ** 2, axis=1)                           # up to a constant
-    log_post = -np.array([objective(theta)[0] for theta in thetas])
+    log_post = -np.array([objective(theta, gradient=False)[0] for theta in thetas])
     log_w = np.where(np.isfinite(log_post), log_post - log_q, -np.inf)
     if not np.isfinite(log_w).any():
         return mode[None], np.ones(1)

@@ -78,6 +78,7 @@ def test_hand_written_marginal_likelihood_is_scikit_learns():
         value, grad = neg_log_marginal_likelihood(theta, sq_diff, y_n)
         assert value == pytest.approx(-reference, rel=1e-10)
         np.testing.assert_allclose(grad, -reference_grad, rtol=1e-8, atol=1e-10)
+        assert neg_log_marginal_likelihood(theta, sq_diff, y_n, gradient=False) == (value, None)
 
 
 def test_gp_prior_keeps_lengthscales_away_from_degenerate_fits():
@@ -255,7 +256,7 @@ def test_laplace_samples_recover_a_gaussian_posterior_and_floor_flat_directions(
     precision = np.array([[4.0, 1.0], [1.0, 2.0]])
     mode = np.array([0.5, -1.0])
 
-    def gaussian(theta):
+    def gaussian(theta, gradient=True):
         delta = theta - mode
         return 0.5 * delta @ precision @ delta, precision @ delta
 
@@ -269,7 +270,7 @@ def test_laplace_samples_recover_a_gaussian_posterior_and_floor_flat_directions(
     again, _ = laplace_samples(gaussian, mode, bounds, 50, seed=0)
     np.testing.assert_array_equal(again, thetas[:50])                 # seeded
 
-    def flat_in_the_second(theta):                                  # the data say nothing about theta[1]
+    def flat_in_the_second(theta, gradient=True):                   # the data say nothing about theta[1]
         return 0.5 * 4.0 * (theta[0] - 1.0) ** 2, np.array([4.0 * (theta[0] - 1.0), 0.0])
 
     thetas, weights = laplace_samples(flat_in_the_second, np.array([1.0, 0.0]), bounds, 20000, seed=1,
