@@ -75,13 +75,20 @@ def derive_seed(method_seed: int, run: Run) -> int:
 
 
 def limit_threads(n: int) -> None:
-    """Cap torch and BLAS threads in this process so N workers share the cores."""
+    """Cap torch and BLAS threads in this process so N workers share the cores.
+
+    The environment variables reach libraries loaded after this call (and child processes);
+    threadpoolctl caps the BLAS and OpenMP pools already loaded, numpy's and scipy's included.
+    """
+    from threadpoolctl import threadpool_limits
+
     for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
         os.environ[var] = str(n)
     import torch
 
     if torch.get_num_threads() != n:
         torch.set_num_threads(n)
+    threadpool_limits(limits=n)
 
 
 class TimedMethod:

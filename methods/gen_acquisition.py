@@ -140,7 +140,52 @@ def map_objective(X: np.ndarray, y: np.ndarray) -> Callable[..., tuple[float, np
         prior_value, prior_grad = log_prior_terms(theta, X.shape[1])
         return nll + prior_value, (grad + prior_grad if gradient else None)
 
+    def batch(thetas, gradient: bool = True):
+        """The objective at each row of ``thetas`` (k, p): values (k,) and gradients (k, p) or None."""
+        nll, grad = _batch_neg_log_marginal_likelihood(thetas, sq_diff, y_n, gradient)
+        priors = [log_prior_terms(theta, X.shape[1]) for theta in thetas]
+        values = nll + np.array([value for value, _ in priors])
+        return values, (grad + np.array([g for _, g in priors]) if gradient else None)
+
+    objective.batch = batch
     return objective
+
+
+def _batch_neg_log_marginal_likelihood(thetas: np.ndarray, sq_diff: np.ndarray, y_n: np.ndarray,
+                                       gradient: bool, jitter: float = 1e-10):
+    """:func:`neg_log_marginal_likelihood` at k settings (k, p) at once: the kernel matrices and the
+    lengthscale gradients are computed for all settings together. Values (k,) (inf where the kernel
+    matrix is not positive definite), gradients (k, p) or None."""
+    amplitude, lengthscales, noise = np.exp(thetas[:, 0]), np.exp(thetas[:, 1:-1]), np.exp(thetas[:, -1])
+    k, n = len(thetas), len(y_n)
+    scaled = sq_diff[None] / lengthscales[:, None, None, :] ** 2                            # (k, n, n, d)
+    r = np.sqrt(scaled.sum(-1))                                                             # (k, n, n)
+    decay = np.exp(-_SQRT5 * r)
+    K = amplitude[:, None, None] * (1.0 + _SQRT5 * r + 5.0 / 3.0 * r ** 2) * decay
+    K[:, np.arange(n), np.arange(n)] += (noise + jitter)[:, None]
+    values = np.full(k, np.inf)
+    W = np.zeros((k, n, n))
+    ok = np.zeros(k, dtype=bool)
+    for b in range(k):
+        try:
+            L = np.linalg.cholesky(K[b])
+        except np.linalg.LinAlgError:
+            continue
+        ok[b] = True
+        alpha = dpotrs(L, y_n, lower=1)[0]
+        values[b] = 0.5 * y_n @ alpha + np.log(np.diag(L)).sum() + 0.5 * n * math.log(2 * math.pi)
+        if gradient:
+            W[b] = np.outer(alpha, alpha) - dpotrs(L, np.eye(n), lower=1)[0]
+    if not gradient:
+        return values, None
+    grads = np.zeros_like(thetas)
+    trace_W = np.trace(W, axis1=1, axis2=2)
+    grads[:, 0] = 0.5 * np.sum(W * K, axis=(1, 2)) - 0.5 * (noise + jitter) * trace_W
+    slope = amplitude[:, None, None] * 5.0 / 3.0 * (1.0 + _SQRT5 * r) * decay
+    grads[:, 1:-1] = 0.5 * np.einsum("bij,bijk->bk", W * slope, scaled)
+    grads[:, -1] = 0.5 * noise * trace_W
+    grads[~ok] = 0.0
+    return values, -grads
 
 
 def _map_optimizer(second_start: np.ndarray | None, X: np.ndarray, y: np.ndarray):
@@ -293,7 +338,7 @@ class GPMixture:
         """Each member's predictive mean and std of y in raw units, (k, m) each."""
         m, n = len(candidates), len(self.X)
         sq_diff = ((candidates[:, None, :] - self.X[None, :, :]) ** 2).reshape(m * n, -1)   # (m n, d)
-        r = np.sqrt(np.maximum(sq_diff @ self.inv_sq_lengthscales.T, 0.0)).T.reshape(-1, m, n)  # (k, m, n)
+        r = np.sqrt(np.maximum(self.inv_sq_lengthscales @ sq_diff.T, 0.0)).reshape(-1, m, n)    # (k, m, n)
         K_star = self.amplitude[:, None, None] * (1.0 + _SQRT5 * r + 5.0 / 3.0 * r ** 2) * np.exp(-_SQRT5 * r)
         means = (K_star @ self.alpha[:, :, None])[:, :, 0] * self.scale + self.shift
         v = K_star @ self.L_inv_T                                                               # (k, m, n)
@@ -329,11 +374,12 @@ def laplace_samples(objective: Callable[..., tuple[float, np.ndarray | None]], m
     space). Draws are clipped to ``bounds``.
     """
     p = len(mode)
-    hessian = np.empty((p, p))
-    for i in range(p):
-        shift = np.zeros(p)
-        shift[i] = step
-        hessian[i] = (objective(mode + shift)[1] - objective(mode - shift)[1]) / (2 * step)
+    shifts = step * np.eye(p)
+    if hasattr(objective, "batch"):           # map_objective's: all 2p gradients in one pass
+        gradients = objective.batch(np.concatenate([mode + shifts, mode - shifts]))[1]
+    else:
+        gradients = np.array([objective(theta)[1] for theta in np.concatenate([mode + shifts, mode - shifts])])
+    hessian = (gradients[:p] - gradients[p:]) / (2 * step)
     hessian = 0.5 * (hessian + hessian.T)
     if not np.all(np.isfinite(hessian)):
         return mode[None], np.ones(1)
@@ -343,7 +389,10 @@ def laplace_samples(objective: Callable[..., tuple[float, np.ndarray | None]], m
     z = np.random.default_rng(seed).standard_normal((k, p))
     thetas = np.clip(mode + z @ root.T, bounds[:, 0], bounds[:, 1])
     log_q = -0.5 * np.sum(z ** 2, axis=1)                           # up to a constant
-    log_post = -np.array([objective(theta, gradient=False)[0] for theta in thetas])
+    if hasattr(objective, "batch"):
+        log_post = -objective.batch(thetas, gradient=False)[0]
+    else:
+        log_post = -np.array([objective(theta, gradient=False)[0] for theta in thetas])
     log_w = np.where(np.isfinite(log_post), log_post - log_q, -np.inf)
     if not np.isfinite(log_w).any():
         return mode[None], np.ones(1)

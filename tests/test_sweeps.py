@@ -85,3 +85,20 @@ def test_sigkill_at_any_moment_then_rerun_completes_to_the_uninterrupted_results
     assert final.returncode == 0, final.stderr
     assert (out / "RS.json").read_bytes() == reference
     assert set(out.rglob(".*.tmp")) == leftovers  # the uninterrupted rerun leaves no temp file of its own
+
+
+def test_limit_threads_caps_the_blas_pools_already_loaded():
+    import subprocess
+    import sys
+
+    # in a child process: numpy's BLAS is loaded (and sized) before the cap, as in a worker
+    code = ("import numpy, torch\n"
+            "from threadpoolctl import threadpool_info\n"
+            "from hpogen.runner import limit_threads\n"
+            "limit_threads(1)\n"
+            "pools = [p['num_threads'] for p in threadpool_info()]\n"
+            "print(torch.get_num_threads(), len(pools), max(pools))\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         env={**__import__("os").environ, "OMP_NUM_THREADS": "2", "OPENBLAS_NUM_THREADS": "2"})
+    torch_threads, n_pools, most = map(int, out.stdout.split())
+    assert torch_threads == 1 and n_pools >= 1 and most == 1
