@@ -95,74 +95,32 @@ def log_prior_terms(theta: np.ndarray, d: int) -> tuple[float, np.ndarray]:
     return value, grad
 
 
-def neg_log_marginal_likelihood(theta: np.ndarray, sq_diff: np.ndarray, y_n: np.ndarray,
-                                jitter: float = 1e-10, gradient: bool = True) -> tuple[float, np.ndarray | None]:
-    """-log p(y_n | theta) and its gradient for constant * Matern-5/2 (ARD) + white noise.
-
-    The same function as scikit-learn's ``log_marginal_likelihood`` for ``FittedGP``'s kernel
-    (log-hyperparameters [log amplitude, log lengthscales (d), log noise], its 1e-10 jitter),
-    written for this one kernel: ``sq_diff`` (n, n, d) holds the squared coordinate differences.
-    """
-    amplitude, lengthscales, noise = math.exp(theta[0]), np.exp(theta[1:-1]), math.exp(theta[-1])
-    n = len(y_n)
-    scaled = sq_diff / lengthscales ** 2                                            # (n, n, d)
-    r = np.sqrt(scaled.sum(-1))                                                     # (n, n)
-    decay = np.exp(-_SQRT5 * r)
-    K = amplitude * (1.0 + _SQRT5 * r + 5.0 / 3.0 * r ** 2) * decay
-    K[np.diag_indices(n)] += noise + jitter
-    try:
-        L = np.linalg.cholesky(K)
-    except np.linalg.LinAlgError:
-        return np.inf, np.zeros_like(theta)
-    # LAPACK's potrs is what cho_solve calls after its input checks (same numbers, a third of the time)
-    alpha = dpotrs(L, y_n, lower=1)[0]
-    value = 0.5 * y_n @ alpha + np.log(np.diag(L)).sum() + 0.5 * n * math.log(2 * math.pi)
-    if not gradient:
-        return float(value), None
-    W = np.outer(alpha, alpha) - dpotrs(L, np.eye(n), lower=1)[0]     # d log p / dK
-    grad = np.empty_like(theta)
-    grad[0] = 0.5 * np.sum(W * K) - 0.5 * (noise + jitter) * np.trace(W)          # dK/dlog a = a M
-    slope = amplitude * 5.0 / 3.0 * (1.0 + _SQRT5 * r) * decay                     # dK/dlog l_k = slope * scaled_k
-    grad[1:-1] = 0.5 * np.einsum("ij,ijk->k", W * slope, scaled)
-    grad[-1] = 0.5 * noise * np.trace(W)
-    return float(value), -grad
-
-
-def map_objective(X: np.ndarray, y: np.ndarray) -> Callable[..., tuple[float, np.ndarray | None]]:
-    """theta -> (-log marginal likelihood - log prior, its gradient), the likelihood
-    :func:`neg_log_marginal_likelihood` on y standardised as ``normalize_y`` does."""
-    spread = float(np.std(y))
-    y_n = (y - np.mean(y)) / (spread if spread > 0 else 1.0)
-    sq_diff = (X[:, None, :] - X[None, :, :]) ** 2
-
-    def objective(theta, gradient: bool = True):
-        nll, grad = neg_log_marginal_likelihood(theta, sq_diff, y_n, gradient=gradient)
-        prior_value, prior_grad = log_prior_terms(theta, X.shape[1])
-        return nll + prior_value, (grad + prior_grad if gradient else None)
-
-    def batch(thetas, gradient: bool = True):
-        """The objective at each row of ``thetas`` (k, p): values (k,) and gradients (k, p) or None."""
-        nll, grad = _batch_neg_log_marginal_likelihood(thetas, sq_diff, y_n, gradient)
-        priors = [log_prior_terms(theta, X.shape[1]) for theta in thetas]
-        values = nll + np.array([value for value, _ in priors])
-        return values, (grad + np.array([g for _, g in priors]) if gradient else None)
-
-    objective.batch = batch
-    return objective
-
-
-def _batch_neg_log_marginal_likelihood(thetas: np.ndarray, sq_diff: np.ndarray, y_n: np.ndarray,
-                                       gradient: bool, jitter: float = 1e-10):
-    """:func:`neg_log_marginal_likelihood` at k settings (k, p) at once: the kernel matrices and the
-    lengthscale gradients are computed for all settings together. Values (k,) (inf where the kernel
-    matrix is not positive definite), gradients (k, p) or None."""
+def _kernel_matrices(thetas: np.ndarray, sq_diff: np.ndarray, jitter: float = 1e-10):
+    """``FittedGP``'s kernel, constant * Matern-5/2 (ARD) + white noise + jitter, at k log-hyperparameter
+    settings (k, p) [log amplitude, log lengthscales (d), log noise] on squared coordinate differences
+    (n, n, d): K (k, n, n), and what its gradient needs: the scaled distances r and exp(-sqrt(5) r)
+    (k, n, n), the scaled squared differences (k, n, n, d), the amplitudes and noises (k,)."""
     amplitude, lengthscales, noise = np.exp(thetas[:, 0]), np.exp(thetas[:, 1:-1]), np.exp(thetas[:, -1])
-    k, n = len(thetas), len(y_n)
+    n = sq_diff.shape[0]
     scaled = sq_diff[None] / lengthscales[:, None, None, :] ** 2                            # (k, n, n, d)
     r = np.sqrt(scaled.sum(-1))                                                             # (k, n, n)
     decay = np.exp(-_SQRT5 * r)
     K = amplitude[:, None, None] * (1.0 + _SQRT5 * r + 5.0 / 3.0 * r ** 2) * decay
-    K[:, np.arange(n), np.arange(n)] += (noise + jitter)[:, None]
+    K.reshape(len(thetas), n * n)[:, ::n + 1] += (noise + jitter)[:, None]                 # the diagonals
+    return K, r, decay, scaled, amplitude, noise
+
+
+def batch_neg_log_marginal_likelihood(thetas: np.ndarray, sq_diff: np.ndarray, y_n: np.ndarray,
+                                      gradient: bool = True, jitter: float = 1e-10):
+    """-log p(y_n | theta) and its gradient at k settings (k, p) at once: values (k,) (inf where the
+    kernel matrix is not positive definite) and gradients (k, p), or None with ``gradient=False``.
+
+    The same function as scikit-learn's ``log_marginal_likelihood`` for ``FittedGP``'s kernel (its
+    1e-10 jitter included), written for this one kernel: ``sq_diff`` (n, n, d) holds the squared
+    coordinate differences of the history.
+    """
+    k, n = len(thetas), len(y_n)
+    K, r, decay, scaled, amplitude, noise = _kernel_matrices(thetas, sq_diff, jitter)
     values = np.full(k, np.inf)
     W = np.zeros((k, n, n))
     ok = np.zeros(k, dtype=bool)
@@ -172,20 +130,45 @@ def _batch_neg_log_marginal_likelihood(thetas: np.ndarray, sq_diff: np.ndarray, 
         except np.linalg.LinAlgError:
             continue
         ok[b] = True
+        # LAPACK's potrs is what cho_solve calls after its input checks (same numbers, a third of the time)
         alpha = dpotrs(L, y_n, lower=1)[0]
         values[b] = 0.5 * y_n @ alpha + np.log(np.diag(L)).sum() + 0.5 * n * math.log(2 * math.pi)
         if gradient:
-            W[b] = np.outer(alpha, alpha) - dpotrs(L, np.eye(n), lower=1)[0]
+            W[b] = np.outer(alpha, alpha) - dpotrs(L, np.eye(n), lower=1)[0]          # d log p / dK
     if not gradient:
         return values, None
     grads = np.zeros_like(thetas)
     trace_W = np.trace(W, axis1=1, axis2=2)
-    grads[:, 0] = 0.5 * np.sum(W * K, axis=(1, 2)) - 0.5 * (noise + jitter) * trace_W
-    slope = amplitude[:, None, None] * 5.0 / 3.0 * (1.0 + _SQRT5 * r) * decay
+    grads[:, 0] = 0.5 * np.sum(W * K, axis=(1, 2)) - 0.5 * (noise + jitter) * trace_W    # dK/dlog a = a M
+    slope = amplitude[:, None, None] * 5.0 / 3.0 * (1.0 + _SQRT5 * r) * decay            # dK/dlog l = slope * scaled
     grads[:, 1:-1] = 0.5 * np.einsum("bij,bijk->bk", W * slope, scaled)
     grads[:, -1] = 0.5 * noise * trace_W
-    grads[~ok] = 0.0
+    if not ok.all():
+        grads[~ok] = 0.0
     return values, -grads
+
+
+def neg_log_marginal_likelihood(theta: np.ndarray, sq_diff: np.ndarray, y_n: np.ndarray,
+                                jitter: float = 1e-10, gradient: bool = True) -> tuple[float, np.ndarray | None]:
+    """:func:`batch_neg_log_marginal_likelihood` at one setting theta (p,): value and gradient (p,)."""
+    values, grads = batch_neg_log_marginal_likelihood(theta[None], sq_diff, y_n, gradient, jitter)
+    return float(values[0]), (grads[0] if gradient else None)
+
+
+def map_objective(X: np.ndarray, y: np.ndarray) -> Callable[..., tuple[np.ndarray, np.ndarray | None]]:
+    """thetas (k, p) -> (-log marginal likelihood - log prior (k,), its gradients (k, p) or None with
+    ``gradient=False``), the likelihood on y standardised as ``normalize_y`` does."""
+    spread = float(np.std(y))
+    y_n = (y - np.mean(y)) / (spread if spread > 0 else 1.0)
+    sq_diff = (X[:, None, :] - X[None, :, :]) ** 2
+
+    def objective(thetas, gradient: bool = True):
+        nll, grad = batch_neg_log_marginal_likelihood(thetas, sq_diff, y_n, gradient)
+        priors = [log_prior_terms(theta, X.shape[1]) for theta in thetas]
+        values = nll + np.array([value for value, _ in priors])
+        return values, (grad + np.array([g for _, g in priors]) if gradient else None)
+
+    return objective
 
 
 def _map_optimizer(second_start: np.ndarray | None, X: np.ndarray, y: np.ndarray):
@@ -193,7 +176,11 @@ def _map_optimizer(second_start: np.ndarray | None, X: np.ndarray, y: np.ndarray
     and, if given, from ``second_start``; keep the better."""
     from scipy.optimize import minimize
 
-    objective = map_objective(X, y)
+    batch = map_objective(X, y)
+
+    def objective(theta):
+        values, grads = batch(theta[None])
+        return values[0], grads[0]
 
     def optimize(obj_func, initial_theta, bounds):
         starts = [initial_theta]
@@ -295,12 +282,6 @@ def _leave_one_out(gp, X: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.nda
     return (y_norm - alpha / diag) * scale + shift, np.sqrt(1.0 / diag) * scale
 
 
-def _matern52(sq_diff: np.ndarray, lengthscales: np.ndarray) -> np.ndarray:
-    """Matern-5/2 correlation from squared coordinate differences (..., d)."""
-    r = np.sqrt(np.sum(sq_diff / lengthscales ** 2, axis=-1))
-    return (1.0 + _SQRT5 * r + 5.0 / 3.0 * r ** 2) * np.exp(-_SQRT5 * r)
-
-
 class GPMixture:
     """GPs of ``FittedGP``'s kernel at several log-hyperparameter settings (k, p) on one history, mixed
     with ``weights`` (k,): the same predictions as scikit-learn's GP at each setting (y standardised,
@@ -312,27 +293,25 @@ class GPMixture:
         self.shift, self.scale = float(np.mean(y)), (spread if spread > 0 else 1.0)
         self.X, self.y = X, y
         y_n = (y - self.shift) / self.scale
-        sq_diff = (X[:, None, :] - X[None, :, :]) ** 2
-        keep, members = [], []
-        for i, theta in enumerate(thetas):
-            amplitude, lengthscales, noise = math.exp(theta[0]), np.exp(theta[1:-1]), math.exp(theta[-1])
-            K = amplitude * _matern52(sq_diff, lengthscales)
-            K[np.diag_indices(len(X))] += noise + 1e-10
+        K = _kernel_matrices(thetas, (X[:, None, :] - X[None, :, :]) ** 2)[0]           # (k, n, n)
+        keep, L_inv_T = [], []
+        for i in range(len(thetas)):
             try:
-                L = np.linalg.cholesky(K)
+                L = np.linalg.cholesky(K[i])
             except np.linalg.LinAlgError:
                 continue
-            L_inv = dtrtri(L, lower=1)[0]
-            k_inv = L_inv.T @ L_inv
             keep.append(i)
-            members.append((amplitude, 1.0 / lengthscales ** 2, noise, L_inv.T, k_inv @ y_n, np.diag(k_inv)))
+            L_inv_T.append(dtrtri(L, lower=1)[0].T)
         if not keep:
             raise np.linalg.LinAlgError("no hyperparameter draw gave a positive definite kernel matrix")
         self.thetas = thetas[keep]
         self.weights = weights[keep] / weights[keep].sum()
-        # stacked over the members: (k,), (k, d), (k,), (k, n, n), (k, n), (k, n)
-        self.amplitude, self.inv_sq_lengthscales, self.noise, self.L_inv_T, self.alpha, self.k_inv_diag = \
-            (np.array(part) for part in zip(*members))
+        self.amplitude, self.noise = np.exp(self.thetas[:, 0]), np.exp(self.thetas[:, -1])          # (k,)
+        self.inv_sq_lengthscales = np.exp(-2.0 * self.thetas[:, 1:-1])                              # (k, d)
+        self.L_inv_T = np.array(L_inv_T)                                                            # (k, n, n)
+        k_inv = self.L_inv_T @ self.L_inv_T.transpose(0, 2, 1)                                      # (k, n, n)
+        self.alpha = k_inv @ y_n                                                                    # (k, n)
+        self.k_inv_diag = np.diagonal(k_inv, axis1=1, axis2=2)                                      # (k, n)
 
     def predict_members(self, candidates: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Each member's predictive mean and std of y in raw units, (k, m) each."""
@@ -360,14 +339,14 @@ class GPMixture:
         return logsumexp(np.log(self.weights)[:, None] + parts, axis=0)
 
 
-def laplace_samples(objective: Callable[..., tuple[float, np.ndarray | None]], mode: np.ndarray,
+def laplace_samples(objective: Callable[..., tuple[np.ndarray, np.ndarray | None]], mode: np.ndarray,
                     bounds: np.ndarray, k: int, seed: int, max_std: float = _LS_SCALE,
                     step: float = 1e-4) -> tuple[np.ndarray, np.ndarray]:
     """k draws of the GP's log-hyperparameters from the Laplace approximation of their posterior
     around the MAP ``mode``, and self-normalised importance weights that correct them towards the
-    posterior itself (exp(-objective)): (k, p) and (k,). ``objective(theta, gradient=True)`` returns
-    the negative log posterior and its gradient (None with ``gradient=False``), as
-    :func:`map_objective`'s does.
+    posterior itself (exp(-objective)): (k, p) and (k,). ``objective(thetas, gradient=True)`` returns
+    the negative log posterior at each row of thetas and its gradients (None with
+    ``gradient=False``), as :func:`map_objective`'s does.
 
     The Hessian comes from central differences of the analytic gradient; its eigenvalues are kept at
     or above 1 / max_std^2, so no direction is wider than the lengthscale prior (std sqrt(3) in log
@@ -375,10 +354,7 @@ def laplace_samples(objective: Callable[..., tuple[float, np.ndarray | None]], m
     """
     p = len(mode)
     shifts = step * np.eye(p)
-    if hasattr(objective, "batch"):           # map_objective's: all 2p gradients in one pass
-        gradients = objective.batch(np.concatenate([mode + shifts, mode - shifts]))[1]
-    else:
-        gradients = np.array([objective(theta)[1] for theta in np.concatenate([mode + shifts, mode - shifts])])
+    gradients = objective(np.concatenate([mode + shifts, mode - shifts]))[1]          # (2p, p), one pass
     hessian = (gradients[:p] - gradients[p:]) / (2 * step)
     hessian = 0.5 * (hessian + hessian.T)
     if not np.all(np.isfinite(hessian)):
@@ -389,10 +365,7 @@ def laplace_samples(objective: Callable[..., tuple[float, np.ndarray | None]], m
     z = np.random.default_rng(seed).standard_normal((k, p))
     thetas = np.clip(mode + z @ root.T, bounds[:, 0], bounds[:, 1])
     log_q = -0.5 * np.sum(z ** 2, axis=1)                           # up to a constant
-    if hasattr(objective, "batch"):
-        log_post = -objective.batch(thetas, gradient=False)[0]
-    else:
-        log_post = -np.array([objective(theta, gradient=False)[0] for theta in thetas])
+    log_post = -objective(thetas, gradient=False)[0]
     log_w = np.where(np.isfinite(log_post), log_post - log_q, -np.inf)
     if not np.isfinite(log_w).any():
         return mode[None], np.ones(1)

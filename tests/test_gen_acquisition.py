@@ -256,9 +256,9 @@ def test_laplace_samples_recover_a_gaussian_posterior_and_floor_flat_directions(
     precision = np.array([[4.0, 1.0], [1.0, 2.0]])
     mode = np.array([0.5, -1.0])
 
-    def gaussian(theta, gradient=True):
-        delta = theta - mode
-        return 0.5 * delta @ precision @ delta, precision @ delta
+    def gaussian(thetas, gradient=True):
+        delta = thetas - mode
+        return 0.5 * np.einsum("ki,ij,kj->k", delta, precision, delta), delta @ precision
 
     bounds = np.array([[-50.0, 50.0]] * 2)
     thetas, weights = laplace_samples(gaussian, mode, bounds, 20000, seed=0, max_std=2.0)
@@ -270,8 +270,9 @@ def test_laplace_samples_recover_a_gaussian_posterior_and_floor_flat_directions(
     again, _ = laplace_samples(gaussian, mode, bounds, 50, seed=0)
     np.testing.assert_array_equal(again, thetas[:50])                 # seeded
 
-    def flat_in_the_second(theta, gradient=True):                   # the data say nothing about theta[1]
-        return 0.5 * 4.0 * (theta[0] - 1.0) ** 2, np.array([4.0 * (theta[0] - 1.0), 0.0])
+    def flat_in_the_second(thetas, gradient=True):                  # the data say nothing about theta[1]
+        slope = 4.0 * (thetas[:, 0] - 1.0)
+        return 0.5 * slope * (thetas[:, 0] - 1.0), np.stack([slope, np.zeros(len(thetas))], axis=1)
 
     thetas, weights = laplace_samples(flat_in_the_second, np.array([1.0, 0.0]), bounds, 20000, seed=1,
                                       max_std=2.0)
