@@ -270,16 +270,19 @@ class FittedGP:
         return _leave_one_out(self.gp, self.X, self.y)
 
 
+def _loo_moments(y: np.ndarray, alpha: np.ndarray, k_inv_diag: np.ndarray, shift: float,
+                 scale: float) -> tuple[np.ndarray, np.ndarray]:
+    """Closed-form leave-one-out mean and std (Rasmussen & Williams, 2006, eq. 5.12) in raw units of
+    y, from K^-1 y_n (alpha) and diag(K^-1) of a GP on y standardised by (shift, scale): (..., n) each."""
+    diag = np.maximum(k_inv_diag, 1e-12)
+    return ((y - shift) / scale - alpha / diag) * scale + shift, np.sqrt(1.0 / diag) * scale
+
+
 def _leave_one_out(gp, X: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Closed-form leave-one-out mean and std (Rasmussen & Williams, 2006, eq. 5.12) of a fitted
-    scikit-learn GP with ``normalize_y``, in raw units of y, (n,) each."""
+    """Leave-one-out mean and std of a fitted scikit-learn GP with ``normalize_y``, (n,) each."""
     k_inv = cho_solve((gp.L_, True), np.eye(len(X)))
-    diag = np.maximum(np.diag(k_inv), 1e-12)
-    alpha = gp.alpha_.reshape(-1)
-    scale = float(np.atleast_1d(gp._y_train_std)[0])
-    shift = float(np.atleast_1d(gp._y_train_mean)[0])
-    y_norm = (y - shift) / scale
-    return (y_norm - alpha / diag) * scale + shift, np.sqrt(1.0 / diag) * scale
+    return _loo_moments(y, gp.alpha_.reshape(-1), np.diag(k_inv), float(np.atleast_1d(gp._y_train_mean)[0]),
+                        float(np.atleast_1d(gp._y_train_std)[0]))
 
 
 class GPMixture:
@@ -330,12 +333,13 @@ class GPMixture:
         parts = log_gaussian_ei(means.ravel(), stds.ravel(), best).reshape(means.shape)
         return logsumexp(np.log(self.weights)[:, None] + parts, axis=0)
 
+    def leave_one_out_members(self) -> tuple[np.ndarray, np.ndarray]:
+        """Each member's leave-one-out mean and std of each y_i in raw units, (k, n) each."""
+        return _loo_moments(self.y[None], self.alpha, self.k_inv_diag, self.shift, self.scale)
+
     def leave_one_out_log_density(self) -> np.ndarray:
         """log of the mixture's leave-one-out density of each y_i, (n,)."""
-        y_n = (self.y - self.shift) / self.scale
-        diag = np.maximum(self.k_inv_diag, 1e-12)                                          # (k, n)
-        means = (y_n[None] - self.alpha / diag) * self.scale + self.shift
-        parts = log_normal_pdf(self.y[None], means, np.sqrt(1.0 / diag) * self.scale)
+        parts = log_normal_pdf(self.y[None], *self.leave_one_out_members())
         return logsumexp(np.log(self.weights)[:, None] + parts, axis=0)
 
 
@@ -376,8 +380,9 @@ def laplace_samples(objective: Callable[..., tuple[np.ndarray, np.ndarray | None
 
 # --------------------------------------------------------------- learned head
 @torch.no_grad()
-def head_leave_one_out_log_density(method: "GenerativeHPO", X: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """log p_head(y_i | x_i, history without i) in raw units of y, (n,); needs n >= 2."""
+def head_leave_one_out(method: "GenerativeHPO", X: np.ndarray, y: np.ndarray):
+    """The head's prediction of each y_i from the history without i: logits (n, K), y_i in the units of
+    that history (n,) and that history's spread (n,); needs n >= 2."""
     from methods.generative_hpo import history_scale, history_tensor, normalize_query_y
 
     n = len(X)
@@ -388,9 +393,15 @@ def head_leave_one_out_log_density(method: "GenerativeHPO", X: np.ndarray, y: np
     queries = torch.as_tensor(X[:, None, :], dtype=torch.float32, device=method.device)                # (n, 1, d)
     logits = method.model.predictor(queries, tokens)[:, 0]                                             # (n, K)
     u = np.array([normalize_query_y(y[i], y[keep[i]]) for i in range(n)], dtype=np.float32)
-    log_density = -method.model.predictor.nll(logits, torch.as_tensor(u, device=method.device))
     spreads = np.array([history_scale(y[keep[i]])[1] for i in range(n)])
-    return log_density.cpu().numpy().astype(np.float64) - np.log(spreads)
+    return logits, u, spreads
+
+
+def head_leave_one_out_log_density(method: "GenerativeHPO", X: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """log p_head(y_i | x_i, history without i) in raw units of y, (n,); needs n >= 2."""
+    logits, u, spreads = head_leave_one_out(method, X, y)
+    log_density = -method.model.predictor.nll(logits, torch.as_tensor(u, device=method.device))
+    return log_density.detach().cpu().numpy().astype(np.float64) - np.log(spreads)
 
 
 def head_log_ei(method: "GenerativeHPO", X: np.ndarray, y: np.ndarray) -> Callable[[np.ndarray], np.ndarray]:

@@ -14,28 +14,20 @@ from scipy.special import logsumexp
 from scipy.stats import norm
 
 import methods.gen_acquisition as ga
-from methods.generative_hpo import history_scale, history_tensor, normalize_query_y
+from methods.generative_hpo import normalize_query_y
 
 _density_loo = ga.FittedGP.leave_one_out_log_density
 
 
 def head_censored_loo(method, X, y):
     """The head's censored leave-one-out log score of each y_i, (n,)."""
-    n, threshold = len(X), float(np.median(y))
-    keep = ~np.eye(n, dtype=bool)
-    contexts = torch.cat([history_tensor(X[keep[i]], y[keep[i]]) for i in range(n)]).to(method.device)
-    method.model.eval()
-    with torch.no_grad():
-        tokens, _ = method.model.history(contexts)
-        queries = torch.as_tensor(X[:, None, :], dtype=torch.float32, device=method.device)
-        logits = method.model.predictor(queries, tokens)[:, 0]                                   # (n, K)
-        u = torch.as_tensor(np.array([normalize_query_y(y[i], y[keep[i]]) for i in range(n)], dtype=np.float32),
-                            device=method.device)
-        density = -method.model.predictor.nll(logits, u).cpu().numpy().astype(np.float64)
-        probs = torch.softmax(logits, -1).cpu().numpy().astype(np.float64)                       # (n, K)
+    threshold = float(np.median(y))
+    logits, u, spreads = ga.head_leave_one_out(method, X, y)
+    density = -method.model.predictor.nll(logits, torch.as_tensor(u, device=method.device))
+    scores = density.detach().cpu().numpy().astype(np.float64) - np.log(spreads)                # as on main
+    probs = torch.softmax(logits, -1).detach().cpu().numpy().astype(np.float64)                 # (n, K)
     edges = method.model.predictor.edges.cpu().numpy().astype(np.float64)
-    spreads = np.array([history_scale(y[keep[i]])[1] for i in range(n)])
-    scores = density - np.log(spreads)
+    keep = ~np.eye(len(X), dtype=bool)
     for i in np.flatnonzero(y <= threshold):
         u_t = float(normalize_query_y(threshold, y[keep[i]]))
         below = np.clip((u_t - edges[:-1]) / (edges[1:] - edges[:-1]), 0.0, 1.0)               # bin share below
@@ -47,9 +39,7 @@ def gp_censored_loo(self):
     """The GP mixture's censored leave-one-out log score of each y_i, (n,)."""
     m = self.mixture
     threshold = float(np.median(m.y))
-    diag = np.maximum(m.k_inv_diag, 1e-12)                                                      # (k, n)
-    means = ((m.y - m.shift) / m.scale - m.alpha / diag) * m.scale + m.shift
-    stds = np.sqrt(1.0 / diag) * m.scale
+    means, stds = m.leave_one_out_members()                                                     # (k, n)
     below = logsumexp(np.log(m.weights)[:, None] + norm.logcdf((threshold - means) / stds), axis=0)
     return np.where(m.y <= threshold, below, _density_loo(self))
 
