@@ -18,11 +18,8 @@ data the prediction reverts to the head's mean with the residuals' spread.
 ``HEAD_MEAN_MODE``: ``"gp"`` (default): EI of the residual GP alone. ``"scaled"``: the same
 with the residual divided by the head's predictive std (leave-one-out at the evaluated
 points, from the whole history at a candidate), so that the head's mean and spread are
-the GP's prior (kernel s(x) s(x') k(x, x')). ``"stack"``: the
-residual GP takes the plain GP's place in main's stacking with the head's bar
-distribution.
+the GP's prior (kernel s(x) s(x') k(x, x')).
 """
-import math
 import os
 
 import numpy as np
@@ -73,43 +70,34 @@ def head_means(method, X, y):
     return loo, loo_s * spreads, at
 
 
-def build_acquisition(method, X, y):
-    cfg = method.suggest_cfg
-    if cfg.acquisition != "stacked-ei" or len(X) < 3 or cfg.gp_samples <= 0:
-        return _main_build(method, X, y)
-    best = float(np.max(y))
-    loo, loo_std, moments_at = head_means(method, X, y)
-    scale = loo_std if MODE == "scaled" else np.ones_like(loo)
-    gp = ga.FittedGP(X, (y - loo) / scale, seed=int(method.rng.integers(2**31)), start=method.gp_state,
-                     prior=cfg.gp_prior, starts=cfg.gp_starts, samples=cfg.gp_samples)
-    method.gp_state = gp.gp.kernel_
-    mixture = gp.mixture
+def head_prior_log_ei(mixture, moments_at, best, scaled):
+    """candidates -> log EI over ``best`` of the GP ``mixture`` (fitted to the residuals) around the
+    head's mean, its predictions multiplied by the head's std if ``scaled``: (m,)."""
     log_w = np.log(mixture.weights)[:, None]
 
-    def resid_log_ei(candidates):
+    def log_ei(candidates):
         means, stds = mixture.predict_members(candidates)                     # residuals, (k, m)
         mean_c, std_c = moments_at(candidates)
-        if MODE == "scaled":
+        if scaled:
             means, stds = means * std_c[None], stds * std_c[None]
         means = means + mean_c[None]
         parts = ga.log_gaussian_ei(means.ravel(), stds.ravel(), best).reshape(means.shape)
         return logsumexp(log_w + parts, axis=0)
 
-    if MODE in ("gp", "scaled"):
-        return ga.Acquisition(lambda c: ga._alone(resid_log_ei(c), by_head=True), 1.0)
+    return log_ei
 
-    # "stack": the residual GP in the plain GP's place
-    means, stds = mixture.leave_one_out_members()                             # residual units, (k, n)
-    gp_loo = logsumexp(log_w + ga.log_normal_pdf((y - loo)[None], means, stds), axis=0)
-    weight = ga.stacking_weight(ga.head_leave_one_out_log_density(method, X, y), gp_loo, cfg.stacking_prior)
-    head_score = ga.head_log_ei(method, X, y)
 
-    def score(candidates):
-        from_head = math.log(weight) + head_score(candidates)
-        from_gp = math.log1p(-weight) + resid_log_ei(candidates)
-        return np.logaddexp(from_head, from_gp), from_head >= from_gp, from_gp
-
-    return ga.Acquisition(score, weight)
+def build_acquisition(method, X, y):
+    cfg = method.suggest_cfg
+    if cfg.acquisition != "stacked-ei" or len(X) < 3 or cfg.gp_samples <= 0:
+        return _main_build(method, X, y)
+    loo, loo_std, moments_at = head_means(method, X, y)
+    scale = loo_std if MODE == "scaled" else np.ones_like(loo)
+    gp = ga.FittedGP(X, (y - loo) / scale, seed=int(method.rng.integers(2**31)), start=method.gp_state,
+                     prior=cfg.gp_prior, starts=cfg.gp_starts, samples=cfg.gp_samples)
+    method.gp_state = gp.gp.kernel_
+    score = head_prior_log_ei(gp.mixture, moments_at, float(np.max(y)), MODE == "scaled")
+    return ga.Acquisition(lambda c: ga._alone(score(c), by_head=True), 1.0)
 
 
 ga.build_acquisition = build_acquisition

@@ -7,8 +7,9 @@ with weights (w_head, w_gp, w_prior) that maximise the leave-one-out log density
 observed y plus a Dirichlet(2, 2, 2) log prior (grid of step 0.01 on the simplex). EI is
 linear in the predictive distribution, so the mixture's EI is the weighted sum of the three.
 
-``STACK_SHARED=1``: the head-prior GP uses the GP's hyperparameter draws and weights (fitted to
-y) on the residuals instead of its own fit (one GP fit per suggestion instead of two).
+``STACK_MODE=three`` (default): each GP fitted on its own. ``STACK_MODE=shared``: the
+head-prior GP uses the GP's hyperparameter draws and weights (fitted to y) on the residuals
+instead of its own fit (one GP fit per suggestion instead of two).
 ``STACK_MODE=reverse``: the other way round, one fit too: the head-prior GP is fitted, and the GP
 on y uses its hyperparameter draws and weights. ``STACK_MODE=two``: no GP on y; the head and the
 head-prior GP (fitted) stacked by the two-model rule on main (``stacking_weight``).
@@ -17,18 +18,15 @@ head-prior GP (fitted) stacked by the two-model rule on main (``stacking_weight`
 import os
 
 import numpy as np
-import torch
 from scipy.special import logsumexp
 
 import methods.gen_acquisition as ga
 import methods.gen_pool as gen_pool
-from head_mean_gp import _moments, _raw
-from methods.generative_hpo import history_scale
+from head_mean_gp import head_means, head_prior_log_ei
 
 _main_build = ga.build_acquisition
-SHARED = os.environ.get("STACK_SHARED", "0") == "1"
 WARM = os.environ.get("STACK_WARM", "0") == "1"   # each fit's L-BFGS-B from its previous fit (gp_starts "warm")
-MODE = os.environ.get("STACK_MODE", "three")       # "three", "reverse" or "two" (see the docstring)
+MODE = os.environ.get("STACK_MODE", "three")       # "three", "shared", "reverse" or "two" (see the docstring)
 _STEP = 0.01
 
 
@@ -48,20 +46,14 @@ def build_acquisition(method, X, y):
     best = float(np.max(y))
     seed = int(method.rng.integers(2**31))
     starts = "warm" if WARM else cfg.gp_starts
-    if MODE == "three":
+    if MODE in ("three", "shared"):
         gp = ga.FittedGP(X, y, seed=seed, start=method.gp_state, prior=cfg.gp_prior, starts=starts,
                          samples=cfg.gp_samples)
         method.gp_state = gp.gp.kernel_
-    # the head's leave-one-out pass, once: its densities and its moments
-    logits, u, spreads = ga.head_leave_one_out(method, X, y)
-    head_loo = -method.model.predictor.nll(logits, torch.as_tensor(u, device=method.device))
-    head_loo = head_loo.detach().cpu().numpy().astype(np.float64) - np.log(spreads)
-    mean_u, std_u = _moments(method.model.predictor, logits)
-    keep = ~np.eye(len(X), dtype=bool)
-    loo_mean = np.array([_raw(mean_u[i], y[keep[i]]) for i in range(len(X))])
-    loo_std = std_u * spreads
+    head_loo = ga.head_leave_one_out_log_density(method, X, y)
+    loo_mean, loo_std, moments_at = head_means(method, X, y)
     z = (y - loo_mean) / loo_std
-    if SHARED:      # the GP's kernel draws and weights, on the residuals: no second fit
+    if MODE == "shared":      # the GP's kernel draws and weights, on the residuals: no second fit
         members = ga.GPMixture(X, z, gp.mixture.thetas, gp.mixture.weights)
     else:
         fit = ga.FittedGP(X, z, seed=seed, start=getattr(method, "residual_state", None), prior=cfg.gp_prior,
@@ -80,20 +72,7 @@ def build_acquisition(method, X, y):
         w_head, w_gp, w_prior = simplex_weights(np.stack([head_loo, gp.leave_one_out_log_density(), prior_loo]),
                                                 cfg.stacking_prior)
     head_score = ga.head_log_ei(method, X, y)
-    tokens, _ = method.read_history(X, y)
-    spread = history_scale(y)[1]
-
-    def moments(candidates):
-        mean_c, std_c = _moments(method.model.predictor, method.predict_logits(X, y, candidates, tokens=tokens))
-        return _raw(mean_c, y), std_c * spread
-    log_w = np.log(members.weights)[:, None]
-
-    def prior_log_ei(candidates):
-        m_r, s_r = members.predict_members(candidates)
-        mean, std = moments(candidates)
-        m_r, s_r = m_r * std[None] + mean[None], s_r * std[None]
-        parts = ga.log_gaussian_ei(m_r.ravel(), s_r.ravel(), best).reshape(m_r.shape)
-        return logsumexp(log_w + parts, axis=0)
+    prior_log_ei = head_prior_log_ei(members, moments_at, best, scaled=True)
 
     def score(candidates):
         from_head = np.log(w_head) + head_score(candidates)
