@@ -14,6 +14,11 @@ instead of its own fit (one GP fit per suggestion instead of two).
 on y uses its hyperparameter draws and weights. ``STACK_MODE=two``: no GP on y; the head and the
 head-prior GP (fitted) stacked by the two-model rule on main (``stacking_weight``).
 ``STACK_WARM=1``: each GP's L-BFGS-B starts from its own fit at the previous suggestion.
+``STACK_PRIOR=head-half``: a Dirichlet(2, 1.5, 1.5) prior instead of Dirichlet(2, 2, 2). The weights are
+a MAP estimate, so what matters is the log prior: with the two GPs' weights equal, (1.5 - 1)(log w_gp +
+log w_prior) = log(1 - w_head) + const, and the log prior is the two-model rule's Beta(2, 2) (mode 1/2 for
+the head, instead of 1/3). (Dirichlet(2, 1, 1) would give the head's weight the Beta(2, 2) marginal, but its
+mode is the head's vertex.)
 """
 import os
 
@@ -27,15 +32,17 @@ from head_mean_gp import head_means, head_prior_log_ei
 _main_build = ga.build_acquisition
 WARM = os.environ.get("STACK_WARM", "0") == "1"   # each fit's L-BFGS-B from its previous fit (gp_starts "warm")
 MODE = os.environ.get("STACK_MODE", "three")       # "three", "shared", "reverse" or "two" (see the docstring)
+HEAD_HALF = os.environ.get("STACK_PRIOR", "uniform") == "head-half"   # Dirichlet(a, (a+1)/2, (a+1)/2) (docstring)
 _STEP = 0.01
 
 
-def simplex_weights(log_p: np.ndarray, prior: float = 2.0) -> np.ndarray:
-    """argmax over the simplex grid of sum_i log(sum_k w_k p_k,i) + (prior - 1) sum_k log w_k; log_p (K=3, n)."""
+def simplex_weights(log_p: np.ndarray, prior=2.0) -> np.ndarray:
+    """argmax over the simplex grid of sum_i log(sum_k w_k p_k,i) + sum_k (prior_k - 1) log w_k; log_p (K=3, n),
+    prior a number (the same for all three) or one per model (3,)."""
     a = np.arange(1, int(round(1 / _STEP))) * _STEP
     grid = np.array([(x, y, 1 - x - y) for x in a for y in a if 1 - x - y > _STEP / 2])          # (G, 3)
     mix = logsumexp(np.log(grid)[:, :, None] + log_p[None], axis=1)                            # (G, n)
-    objective = mix.sum(1) + (prior - 1.0) * np.log(grid).sum(1)
+    objective = mix.sum(1) + np.log(grid) @ (np.broadcast_to(np.asarray(prior, float), (3,)) - 1.0)
     return grid[int(np.argmax(objective))]
 
 
@@ -69,8 +76,9 @@ def build_acquisition(method, X, y):
         w_prior = ga.stacking_weight(prior_loo, head_loo, cfg.stacking_prior)
         w_head, w_gp = 1.0 - w_prior, 0.0
     else:
+        a = cfg.stacking_prior
         w_head, w_gp, w_prior = simplex_weights(np.stack([head_loo, gp.leave_one_out_log_density(), prior_loo]),
-                                                cfg.stacking_prior)
+                                                (a, (a + 1) / 2, (a + 1) / 2) if HEAD_HALF else a)
     head_score = ga.head_log_ei(method, X, y)
     prior_log_ei = head_prior_log_ei(members, moments_at, best, scaled=True)
 
