@@ -14,6 +14,7 @@ from scipy.special import logsumexp
 from scipy.stats import norm
 
 import methods.gen_acquisition as ga
+from head_moments import bar_edges, bar_probs
 from methods.generative_hpo import normalize_query_y
 
 _density_loo = ga.FittedGP.leave_one_out_log_density
@@ -25,8 +26,7 @@ def head_censored_loo(method, X, y):
     logits, u, spreads = ga.head_leave_one_out(method, X, y)
     density = -method.model.predictor.nll(logits, torch.as_tensor(u, device=method.device))
     scores = density.detach().cpu().numpy().astype(np.float64) - np.log(spreads)                # as on main
-    probs = torch.softmax(logits, -1).detach().cpu().numpy().astype(np.float64)                 # (n, K)
-    edges = method.model.predictor.edges.cpu().numpy().astype(np.float64)
+    probs, edges = bar_probs(logits), bar_edges(method.model.predictor)                          # (n, K), (K+1,)
     keep = ~np.eye(len(X), dtype=bool)
     for i in np.flatnonzero(y <= threshold):
         u_t = float(normalize_query_y(threshold, y[keep[i]]))

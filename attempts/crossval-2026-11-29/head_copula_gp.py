@@ -16,11 +16,11 @@ EI uses the bar distribution's uniform-within-bin rule, with the bin that stradd
 incumbent split at the incumbent: its mass above it is the transformed distribution's.
 """
 import numpy as np
-import torch
 from scipy.special import logsumexp, ndtr, ndtri, log_ndtr
 
 import methods.gen_acquisition as ga
 import methods.gen_pool as gen_pool
+from head_moments import bar_edges, bar_probs
 from methods.generative_hpo import history_scale, normalize_query_y
 
 _main_build = ga.build_acquisition
@@ -36,18 +36,14 @@ def bar_cdf(probs: np.ndarray, edges: np.ndarray, u: np.ndarray) -> np.ndarray:
     return np.clip(cum[rows, j] + probs[rows, j] * inside, 0.0, 1.0)
 
 
-def _probs(logits: torch.Tensor) -> np.ndarray:
-    return torch.softmax(logits, -1).detach().cpu().numpy().astype(np.float64)
-
-
 def build_acquisition(method, X, y):
     cfg = method.suggest_cfg
     if cfg.acquisition != "stacked-ei" or len(X) < 3 or cfg.gp_samples <= 0 or np.ptp(y) <= 0:
         return _main_build(method, X, y)
     predictor = method.model.predictor
-    edges = predictor.edges.detach().cpu().numpy().astype(np.float64)
+    edges = bar_edges(predictor)
     logits, u, _ = ga.head_leave_one_out(method, X, y)
-    z = ndtri(np.clip(bar_cdf(_probs(logits), edges, u.astype(np.float64)), _EPS, 1 - _EPS))
+    z = ndtri(np.clip(bar_cdf(bar_probs(logits), edges, u.astype(np.float64)), _EPS, 1 - _EPS))
     gp = ga.FittedGP(X, z, seed=int(method.rng.integers(2**31)), start=method.gp_state,
                      prior=cfg.gp_prior, starts=cfg.gp_starts, samples=cfg.gp_samples)
     method.gp_state = gp.gp.kernel_
@@ -61,7 +57,7 @@ def build_acquisition(method, X, y):
     above = edges[1:] > best
 
     def score(candidates):
-        probs = _probs(method.predict_logits(X, y, candidates, tokens=tokens))                # (m, K)
+        probs = bar_probs(method.predict_logits(X, y, candidates, tokens=tokens))                # (m, K)
         cum = np.clip(np.concatenate([np.zeros((len(probs), 1)), np.cumsum(probs, axis=1)], axis=1), 0, 1)
         z_edges = ndtri(cum)                                                                  # (m, K+1), +-inf at the ends
         z_best = ndtri(np.clip(bar_cdf(probs, edges, np.full(len(probs), best)), 0, 1))      # (m,)

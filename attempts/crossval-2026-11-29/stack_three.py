@@ -27,7 +27,7 @@ from scipy.special import logsumexp
 
 import methods.gen_acquisition as ga
 import methods.gen_pool as gen_pool
-from head_mean_gp import head_means, head_prior_log_ei
+from head_moments import head_means, head_prior_log_ei
 
 _main_build = ga.build_acquisition
 WARM = os.environ.get("STACK_WARM", "0") == "1"   # each fit's L-BFGS-B from its previous fit (gp_starts "warm")
