@@ -19,6 +19,8 @@ elif bench == "mini":
     root, ck = Path("build/views/hpob-mini-validation-f62eb444e537508c"), "checkpoints/mini"
 else:  # a crossval fold of yahpo-rpart: held-out meta-train datasets
     root = Path(f"build/crossval/yahpo-rpart/yahpo-rpart-f{bench[-1]}"); ck = os.environ.get("CKDIR", str(root / "checkpoints")).replace("{k}", bench[-1])
+if bench in ("yahpo", "mini"):
+    ck = os.environ.get("VALCK", ck).replace("{bench}", bench)   # other models for the validation splits
 data, surr = str(root / "hpob-data"), str(root / "saved-surrogates")
 handler = get_handler(data, "v3-test", surr)
 method = tag[5:].split("@")[0] if tag.startswith("peer-") else "GEN-VAE"
