@@ -418,12 +418,18 @@ def head_log_ei(method: "GenerativeHPO", X: np.ndarray, y: np.ndarray) -> Callab
     return score
 
 
-def stacking_weight(log_p_head: np.ndarray, log_p_gp: np.ndarray, prior: float = 2.0) -> float:
-    """argmax over w in [0, 1] of sum_i log(w p_head,i + (1 - w) p_gp,i) + log Beta(w; prior, prior)."""
+def stacking_objective(log_p_head: np.ndarray, log_p_gp: np.ndarray,
+                       prior: float = 2.0) -> tuple[np.ndarray, np.ndarray]:
+    """A grid of w in (0, 1) (G,) and sum_i log(w p_head,i + (1 - w) p_gp,i) + log Beta(w; prior, prior) on it (G,)."""
     grid = np.linspace(0.0, 1.0, 201)[1:-1]                                          # (G,)
     with np.errstate(divide="ignore"):
         mix = np.logaddexp(np.log(grid)[:, None] + log_p_head[None], np.log1p(-grid)[:, None] + log_p_gp[None])
-    objective = mix.sum(1) + (prior - 1.0) * (np.log(grid) + np.log1p(-grid))
+    return grid, mix.sum(1) + (prior - 1.0) * (np.log(grid) + np.log1p(-grid))
+
+
+def stacking_weight(log_p_head: np.ndarray, log_p_gp: np.ndarray, prior: float = 2.0) -> float:
+    """argmax over w in [0, 1] of the stacking objective (leave-one-out log density of the mixture + log prior)."""
+    grid, objective = stacking_objective(log_p_head, log_p_gp, prior)
     return float(grid[int(np.argmax(objective))])
 
 

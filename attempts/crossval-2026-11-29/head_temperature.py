@@ -11,7 +11,6 @@ import os
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 
 from methods import gen_acquisition as ga
 
@@ -22,13 +21,10 @@ _SD = float(os.environ.get("HEAD_TAU_SD", 0.5))
 @torch.no_grad()
 def head_leave_one_out_log_density(method, X, y):
     logits, u, spreads = ga.head_leave_one_out(method, X, y)
-    predictor = method.model.predictor
-    index = predictor.bin_index(torch.as_tensor(u, device=logits.device)).unsqueeze(-1)            # (n, 1)
-    width = float(predictor.edges[1] - predictor.edges[0])
     taus = torch.as_tensor(np.exp(_LOG_TAUS), dtype=logits.dtype, device=logits.device)           # (T,)
-    logp = F.log_softmax(logits[None] / taus[:, None, None], dim=-1)                              # (T, n, K)
-    logp = logp.gather(-1, index[None].expand(len(taus), -1, -1))[..., 0].double().cpu().numpy()  # (T, n)
-    density = logp - math.log(width) - np.log(spreads)[None]
+    u_t = torch.as_tensor(u, device=logits.device).expand(len(taus), -1)                          # (T, n)
+    nll = method.model.predictor.nll(logits[None] / taus[:, None, None], u_t)                     # (T, n)
+    density = -nll.double().cpu().numpy() - np.log(spreads)[None]
     best = int(np.argmax(density.sum(1) - 0.5 * (_LOG_TAUS / _SD) ** 2))
     method._head_tau = float(np.exp(_LOG_TAUS[best]))
     return density[best]

@@ -8,16 +8,12 @@ can sit near 0 or 1 on weak evidence.
 import numpy as np
 from methods import gen_acquisition as ga
 
-_GRID = np.linspace(0.0, 1.0, 201)[1:-1]
-
 
 def stacking_weight(log_p_head, log_p_gp, prior=2.0):
     """E[w] under the posterior proportional to prod_i (w p_head,i + (1 - w) p_gp,i) Beta(w; prior, prior)."""
-    with np.errstate(divide="ignore"):
-        mix = np.logaddexp(np.log(_GRID)[:, None] + log_p_head[None], np.log1p(-_GRID)[:, None] + log_p_gp[None])
-    log_post = mix.sum(1) + (prior - 1.0) * (np.log(_GRID) + np.log1p(-_GRID))
+    grid, log_post = ga.stacking_objective(log_p_head, log_p_gp, prior)
     post = np.exp(log_post - log_post.max())
-    return float((post * _GRID).sum() / post.sum())
+    return float((post * grid).sum() / post.sum())
 
 
 ga.stacking_weight = stacking_weight
