@@ -3,8 +3,9 @@
     python ablation.py --split validation                 # on hpob-mini's meta-validation view (design choices)
     python ablation.py --split test --search-spaces mini-xgboost
 
-Writes each variant's results under ``results/<benchmark>/ablation/<variant>/``
-and the table to ``results/<benchmark>/ablation/ablation.md``; reruns resume.
+Writes each variant's results under ``results/<benchmark>-validation/ablation/<variant>/``
+(``--split test``: ``results/<benchmark>/ablation/``) and the table of every variant run there so far
+to ``ablation.md`` beside them; reruns resume.
 """
 from __future__ import annotations
 
@@ -23,15 +24,17 @@ def main(argv=None) -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--data-dir", help="HPO-B-layout data (default: ./hpob-data if present, else hpob-mini)")
     p.add_argument("--surrogates-dir")
-    p.add_argument("--split", default="validation", choices=("test", "validation"))
+    p.add_argument("--split", default="validation", choices=("test", "validation"),
+                   help="the meta-validation view (default; design choices) or the meta-test datasets")
     p.add_argument("--search-spaces", nargs="+", help="space ids (default: all)")
     p.add_argument("--seeds", nargs="+", help="seeds among test0..test4 (default: all five)")
-    p.add_argument("--protocol", default="continuous", choices=PROTOCOLS)
-    p.add_argument("--trials", type=int, default=50)
+    p.add_argument("--protocol", default="continuous", choices=PROTOCOLS, help="default: continuous")
+    p.add_argument("--trials", type=int, default=50, help="suggestions per run (default: 50)")
     p.add_argument("--variants", nargs="+", help=f"subset of: {'; '.join(VARIANTS)}")
     p.add_argument("--checkpoint-dir", help="meta-trained checkpoints (default: checkpoints/mini on hpob-mini)")
-    p.add_argument("--jobs", type=int, default=1)
-    p.add_argument("--out", help="results folder (default: results/<benchmark>/ablation)")
+    p.add_argument("--jobs", type=int, default=1, help="local worker processes (default: 1)")
+    p.add_argument("--out", help="results folder (default: results/<benchmark>-validation/ablation, "
+                                 "with --split test results/<benchmark>/ablation)")
     p.add_argument("--quiet", action="store_true")
     args = p.parse_args(argv)
     for name in args.variants or []:

@@ -37,21 +37,25 @@ def run_ablation(handler, data_dir: str, surrogates_dir: str, checkpoint_dir: st
                  spaces: list[str] | None = None, protocol: str = "continuous", trials: int = 50,
                  variants: list[str] | None = None, jobs: int = 1, progress: bool = True,
                  seeds: list[str] | None = None) -> str:
-    """Run the variants and return the markdown table (also written to ``out_dir/ablation.md``)."""
+    """Run the variants and return the markdown table (also written to ``out_dir/ablation.md``).
+
+    The table has every variant whose results are in ``out_dir`` (those run before as well as
+    ``variants``), on the runs asked for, at 10, 25 and 50 trials (those within ``trials``).
+    """
     out_dir = results_dir_for(out_dir, protocol)
     runs = plan_runs(handler, ["GEN-VAE"], spaces, seeds=seeds)
-    results, timings = {}, {}
     for name in variants or list(VARIANTS):
         use_checkpoint, suggest = VARIANTS[name]
         cfg = SweepConfig(data_dir=data_dir, surrogates_dir=surrogates_dir, protocol=protocol, trials=trials,
                           checkpoint_dir=checkpoint_dir if use_checkpoint else None,
                           method_options={"GEN-VAE": {"suggest": suggest}})
-        variant_dir = out_dir / slug(name)
-        run_sweep(cfg, runs, variant_dir, jobs=jobs, progress=progress)
-        results[name] = load_results(variant_dir / "GEN-VAE.json")
-        timings[name] = load_timings(timings_path(variant_dir / "GEN-VAE.json"))
-    comparison = align_results(results, spaces=spaces, timings=timings)
-    table = summary_table(comparison, trials=(10, 25, 50))
+        run_sweep(cfg, runs, out_dir / slug(name), jobs=jobs, progress=progress)
+    done = [name for name in VARIANTS if (out_dir / slug(name) / "GEN-VAE.json").is_file()]
+    results = {name: load_results(out_dir / slug(name) / "GEN-VAE.json") for name in done}
+    timings = {name: load_timings(timings_path(out_dir / slug(name) / "GEN-VAE.json")) for name in done}
+    comparison = align_results(results, timings=timings,
+                               only_runs={(r.space, r.dataset, r.seed) for r in runs})
+    table = summary_table(comparison, trials=[t for t in (10, 25, 50) if t <= trials] or [trials])
     text = (f"GEN-VAE ablation, {protocol} protocol, {len(comparison.runs)} runs "
             f"({', '.join(comparison.spaces)}), ranks among the variants.\n\n{table}\n")
     (out_dir / "ablation.md").write_text(text)

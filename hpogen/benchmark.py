@@ -7,7 +7,7 @@ from pathlib import Path
 
 from hpogen.checks import check_at_least, check_device, check_output_dir
 from hpogen.errors import UserError
-from hpogen.experiment import gen_vae_options
+from hpogen.experiment import gen_vae_checkpoint_dir, gen_vae_options
 from hpogen.runner import (REPO_ROOT, SweepConfig, check_checkpoints, get_handler, plan_runs, resolve_benchmark,
                            results_dir_for, run_sweep)
 
@@ -32,8 +32,7 @@ def run_benchmark(args: Namespace):
                             f"0..{args.trials}")
     check_device(args.device)
     bench = resolve_benchmark(args.data_dir, args.surrogates_dir)
-    name = {"mini": "mini", "hpob": "hpob"}.get(bench.name, bench.data_dir.resolve().parent.name)
-    split_name = name + ("-validation" if args.split == "validation" else "")
+    split_name = bench.name + ("-validation" if args.split == "validation" else "")
     suffix = "" if args.protocol == "continuous" else "/discrete"
     out_dir = results_dir_for(args.out or REPO_ROOT / "results" / split_name, args.protocol)
     check_output_dir(out_dir, "--out")
@@ -45,13 +44,11 @@ def run_benchmark(args: Namespace):
     runs = plan_runs(handler, args.methods, args.search_spaces,
                      args.datasets if args.split == "test" else None, args.seeds)
     gen_vae = gen_vae_options(args)
-    checkpoint_dir = None
-    if "GEN-VAE" in args.methods and not args.from_scratch:
-        checkpoint_dir = args.checkpoint_dir or bench.checkpoint_dir
+    checkpoint_dir, scratch_note = gen_vae_checkpoint_dir(args, bench, args.methods)
     # the validation view has the spaces (and dimensions) of the data: check its checkpoints before building it
     ckpt = str(checkpoint_dir) if checkpoint_dir else None
     check_checkpoints(SweepConfig(str(data_dir), str(surr_dir), checkpoint_dir=ckpt), runs)
-    note = bench.note
+    note = bench.announcement(r.space for r in runs)
     if args.split == "validation":
         from hpogen.splitview import build_validation_view
 
@@ -64,9 +61,10 @@ def run_benchmark(args: Namespace):
                       trials=args.trials, method_seed=args.method_seed, device=args.device,
                       checkpoint_dir=ckpt, method_options={"GEN-VAE": gen_vae})
     run_sweep(cfg, runs, out_dir, jobs=args.jobs, use_ray=args.ray is not None, ray_address=args.ray or None,
-              progress=not args.quiet, announce=note)
-    spaces = sorted({r.space for r in runs})
-    comparison = load_comparison([out_dir / f"{m}.json" for m in args.methods], spaces=spaces)
+              progress=not args.quiet, announce="\n".join(filter(None, [note, scratch_note])))
+    # the report covers the runs asked for, not every run the results files hold
+    comparison = load_comparison([out_dir / f"{m}.json" for m in args.methods],
+                                 only_runs={(r.space, r.dataset, r.seed) for r in runs})
     title = f"{split_name} benchmark, {args.protocol} protocol"
     cd_trial = args.cd_trial
     if cd_trial is None and args.protocol == "discrete":

@@ -33,7 +33,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Iterable, Mapping, Sequence
+from typing import Collection, Iterable, Mapping, Sequence
 
 import numpy as np
 from scipy import stats
@@ -163,12 +163,14 @@ def _natural_key(name: str) -> tuple:
 
 def align_results(results: Mapping[str, Results], spaces: Sequence[str] | None = None,
                   timings: Mapping[str, Results | None] | None = None,
-                  sources: Mapping[str, dict | None] | None = None) -> Comparison:
+                  sources: Mapping[str, dict | None] | None = None,
+                  only_runs: Collection[Run] | None = None) -> Comparison:
     """Align methods on the runs they all have; pad early stops, cut to the shortest file.
 
     Args:
         results: ``{method: results}``, in the order the methods are to be shown.
         spaces: keep only these search spaces (all when None).
+        only_runs: keep only these (space, dataset, seed) runs (all when None).
         timings: ``{method: timings or None}`` (seconds per suggestion), optional.
         sources: ``{method: sources or None}`` (source name per suggestion), optional.
 
@@ -193,6 +195,8 @@ def align_results(results: Mapping[str, Results], spaces: Sequence[str] | None =
         run_sets[method] = {(space, dataset, seed)
                             for space, datasets in data.items() if spaces is None or space in wanted
                             for dataset, seeds in datasets.items() for seed in seeds}
+        if only_runs is not None:
+            run_sets[method] &= set(only_runs)
     every = set().union(*run_sets.values())
     common = set.intersection(*run_sets.values())
     missing = {run: [m for m in methods if run not in run_sets[m]]
@@ -237,13 +241,14 @@ def _run_key(run: Run) -> tuple:
 
 
 def load_comparison(paths: Iterable[str | os.PathLike], methods: Sequence[str] | None = None,
-                    spaces: Sequence[str] | None = None) -> Comparison:
+                    spaces: Sequence[str] | None = None, only_runs: Collection[Run] | None = None) -> Comparison:
     """Find, load and align results files (and their timings when present).
 
     Args:
         paths: results files and/or folders of ``*.json``.
         methods: compare only these methods, in this order (all found, sorted, when None).
         spaces: compare only these search spaces.
+        only_runs: compare only these (space, dataset, seed) runs.
 
     Raises:
         UserError: no results found, an unknown method name, a corrupt file, or no common run.
@@ -263,7 +268,7 @@ def load_comparison(paths: Iterable[str | os.PathLike], methods: Sequence[str] |
     results = {m: load_results(path) for m, path in files.items()}
     timings = {m: load_timings(timings_path(path)) for m, path in files.items()}
     sources = {m: load_sources(path.parent / SOURCES_DIR / path.name) for m, path in files.items()}
-    return align_results(results, spaces=spaces, timings=timings, sources=sources)
+    return align_results(results, spaces=spaces, timings=timings, sources=sources, only_runs=only_runs)
 
 
 # ----------------------------------------------------------------------------

@@ -21,6 +21,11 @@ def test_ablation_runs_variants_and_writes_the_table(tiny_hpob, tmp_path, capsys
     curves = load_results(tmp_path / "abl" / slug(variants[0]) / "GEN-VAE.json")
     assert sorted(curves["200"]) == ["5", "6"] and len(curves["200"]["5"]["test0"]) == 4
     assert f"| {DEFAULT_VARIANT} |" in capsys.readouterr().out
+    # a rerun of one variant (already done: nothing is computed) keeps the other in the table
+    assert ablation.main(["--data-dir", str(data_dir), "--surrogates-dir", str(surr_dir), "--split", "test",
+                          "--search-spaces", "200", "--trials", "3", "--checkpoint-dir", str(tmp_path / "ckpt"),
+                          "--out", str(tmp_path / "abl"), "--quiet", "--variants", DEFAULT_VARIANT]) == 0
+    assert (tmp_path / "abl" / "ablation.md").read_text() == table
 
 
 def test_ablation_refuses_unknown_variant(tiny_hpob, capsys):

@@ -65,3 +65,37 @@ def test_attribution_counts_sum_to_the_suggestions(tiny_hpob, tmp_path, monkeypa
     counts = {row.split(" | ")[1]: int(row.split(" | ")[2]) for row in rows if "%" in row}
     assert counts == {"decoded": 8, "uniform": 4, "refined-decoded": 4}   # 4 runs x 4 suggestions = 16
     assert "| RS | decoded | 8 | 50.0% |" in summary
+
+
+def test_the_report_covers_the_runs_and_methods_asked_for(tiny_hpob, tmp_path):
+    """Adding one method on a few runs to an existing results folder reports those runs, not the whole folder."""
+    assert run(tiny_hpob, tmp_path) == 0
+    data_dir, surr_dir = tiny_hpob
+    assert benchmark.main(["--data-dir", str(data_dir), "--surrogates-dir", str(surr_dir), "--methods", "RS",
+                           "--search-spaces", "200", "--datasets", "5", "--seeds", "test0", "--trials", "4",
+                           "--quiet", "--out", str(tmp_path / "res"), "--plot-dir", str(tmp_path / "one")]) == 0
+    summary = (tmp_path / "one" / "summary.md").read_text()
+    assert "1 (space, dataset, seed) runs" in summary and "| RS |" in summary and "| TPE |" not in summary
+    assert "4 (space, dataset, seed) runs" in (tmp_path / "plots" / "summary.md").read_text()   # left alone
+
+
+def test_gen_vae_without_checkpoints_says_so(tiny_hpob, tmp_path, capsys):
+    from argparse import Namespace
+
+    from hpogen.experiment import gen_vae_checkpoint_dir
+    from hpogen.runner import Benchmark
+
+    bench = Benchmark("data", tmp_path / "hpob-data", tmp_path / "saved-surrogates", None, tmp_path, tmp_path, None)
+    path, note = gen_vae_checkpoint_dir(Namespace(checkpoint_dir=None, from_scratch=False), bench, ["GEN-VAE", "RS"])
+    assert path is None and "trained from scratch" in note and "--checkpoint-dir" in note
+    assert gen_vae_checkpoint_dir(Namespace(checkpoint_dir=None, from_scratch=True), bench, ["GEN-VAE"]) == (None, "")
+    assert gen_vae_checkpoint_dir(Namespace(checkpoint_dir=None, from_scratch=False), bench, ["RS"]) == (None, "")
+    path, note = gen_vae_checkpoint_dir(Namespace(checkpoint_dir="ck", from_scratch=False), bench, ["GEN-VAE"])
+    assert path.name == "ck" and note == ""
+    # printed once, after the checks, before the sweep
+    data_dir, surr_dir = tiny_hpob
+    assert benchmark.main(["--data-dir", str(data_dir), "--surrogates-dir", str(surr_dir), "--methods", "GEN-VAE",
+                           "--search-spaces", "200", "--datasets", "5", "--seeds", "test0", "--trials", "1",
+                           "--quiet", "--out", str(tmp_path / "res"), "--plot-dir", str(tmp_path / "plots")]) == 0
+    err = [line for line in capsys.readouterr().err.splitlines() if line.strip()]
+    assert sum("trained from scratch" in line for line in err) == 1
