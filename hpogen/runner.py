@@ -375,20 +375,25 @@ def _run_ray(cfg: SweepConfig, pending: list[Run], address: str | None,
 class Benchmark:
     """Where a sweep reads its data and, by default, writes its results."""
 
-    name: str                    # "hpob", "mini" or "custom"
+    name: str                    # "hpob", "mini", a bundled benchmark's folder, or the data's own folder name
     data_dir: Path
     surrogates_dir: Path
     default_spaces: list[str] | None
     results_dir: Path
     plots_dir: Path
     checkpoint_dir: Path | None
-    note: str = ""
+    note: str = ""               # printed before a sweep ("{spaces}": the spaces it runs)
 
     @property
     def runs_dir(self) -> Path:
         """Git-ignored folder of ``example_gen.py``'s and ``meta_train.py``'s default outputs."""
-        name = self.name if self.name != "custom" else self.data_dir.resolve().parent.name
-        return RUNS_DIR / name
+        return RUNS_DIR / self.name
+
+    def announcement(self, spaces: Iterable[str]) -> str:
+        """The note, naming the search spaces of the sweep ('' without a note)."""
+        spaces = sorted(set(spaces))
+        label = f"search space{'s' if len(spaces) > 1 else ''} {', '.join(spaces)}"
+        return self.note.replace("{spaces}", label)
 
 
 HOW_TO_GET_HPOB = ("get HPO-B with `python download_hpob.py` (README section 'HPO-B data') "
@@ -396,21 +401,29 @@ HOW_TO_GET_HPOB = ("get HPO-B with `python download_hpob.py` (README section 'HP
 
 
 def resolve_benchmark(data_dir: str | Path | None = None, surrogates_dir: str | Path | None = None) -> Benchmark:
-    """Pick the benchmark: the given folder, else real HPO-B if present, else the bundled hpob-mini."""
+    """Pick the benchmark: the given folder, else real HPO-B if present, else the bundled hpob-mini.
+
+    Results of the same data get the same name however its folder is passed: ``./hpob-data`` is "hpob"
+    with or without ``--data-dir``; another folder is named after the folder that holds it (or after
+    itself when that is the repository).
+    """
     if data_dir is None:
         if REAL_DATA_DIR.is_dir():
-            return Benchmark("hpob", REAL_DATA_DIR, Path(surrogates_dir or REAL_SURROGATES_DIR), ["5971"],
-                             REPO_ROOT / "results", REPO_ROOT / "plots", None)
-        if MINI_DATA_DIR.is_dir():
+            data_dir = REAL_DATA_DIR
+        elif MINI_DATA_DIR.is_dir():
             return Benchmark("mini", MINI_DATA_DIR, Path(surrogates_dir or MINI_SURROGATES_DIR), ["mini-xgboost"],
                              REPO_ROOT / "results" / "mini", REPO_ROOT / "plots" / "mini",
                              MINI_CHECKPOINT_DIR if MINI_CHECKPOINT_DIR.is_dir() else None,
                              note=f"No HPO-B data in {REAL_DATA_DIR}: using the bundled hpob-mini benchmark "
-                                  f"(space mini-xgboost); to use the real HPO-B, {HOW_TO_GET_HPOB}.")
-        raise UserError(f"no benchmark data found in {REAL_DATA_DIR}; {HOW_TO_GET_HPOB}")
+                                  f"({{spaces}}); to use the real HPO-B, {HOW_TO_GET_HPOB}.")
+        else:
+            raise UserError(f"no benchmark data found in {REAL_DATA_DIR}; {HOW_TO_GET_HPOB}")
     data_dir = Path(data_dir)
     if not data_dir.is_dir():
         raise UserError(f"data folder {data_dir} does not exist; {HOW_TO_GET_HPOB}")
+    if data_dir.resolve() == REAL_DATA_DIR.resolve():
+        return Benchmark("hpob", data_dir, Path(surrogates_dir or REAL_SURROGATES_DIR), ["5971"],
+                         REPO_ROOT / "results", REPO_ROOT / "plots", None)
     if surrogates_dir is None:
         surrogates_dir = data_dir.parent / "saved-surrogates"
     if data_dir.resolve() == MINI_DATA_DIR.resolve():
@@ -422,8 +435,8 @@ def resolve_benchmark(data_dir: str | Path | None = None, surrogates_dir: str | 
         checkpoints = REPO_ROOT / "checkpoints" / bundled.name
         return Benchmark(bundled.name, data_dir, Path(surrogates_dir), None, REPO_ROOT / "results" / bundled.name,
                          REPO_ROOT / "plots" / bundled.name, checkpoints if checkpoints.is_dir() else None)
-    return Benchmark("custom", data_dir, Path(surrogates_dir), None, REPO_ROOT / "results",
-                     REPO_ROOT / "plots", None)
+    name = data_dir.resolve().name if bundled == REPO_ROOT.resolve() else bundled.name
+    return Benchmark(name, data_dir, Path(surrogates_dir), None, REPO_ROOT / "results", REPO_ROOT / "plots", None)
 
 
 def default_spaces(handler, bench: Benchmark | None = None) -> list[str]:

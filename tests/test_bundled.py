@@ -101,5 +101,23 @@ def test_default_run_is_the_bundled_benchmark(monkeypatch, tmp_path):
     monkeypatch.setattr(runner, "REAL_DATA_DIR", tmp_path / "no-hpob-data")
     bench = runner.resolve_benchmark()
     assert bench.name == "mini" and bench.default_spaces == ["mini-xgboost"]
-    assert "bundled hpob-mini" in bench.note and "download_hpob.py" in bench.note
+    line = bench.announcement(["mini-xgboost"])
+    assert "bundled hpob-mini" in line and "download_hpob.py" in line and "(search space mini-xgboost)" in line
+    assert "(search spaces mini-svm, mini-xgboost)" in bench.announcement(["mini-xgboost", "mini-svm"])
     assert bench.results_dir == REPO_ROOT / "results" / "mini"
+
+
+def test_the_same_data_gets_the_same_name_however_it_is_passed(monkeypatch, tmp_path):
+    from hpogen import runner
+
+    real = tmp_path / "repo" / "hpob-data"
+    real.mkdir(parents=True)
+    monkeypatch.setattr(runner, "REPO_ROOT", tmp_path / "repo")
+    monkeypatch.setattr(runner, "REAL_DATA_DIR", real)
+    assert runner.resolve_benchmark().name == "hpob"
+    assert runner.resolve_benchmark(str(real)).name == "hpob"
+    assert runner.resolve_benchmark(str(real)).runs_dir == runner.RUNS_DIR / "hpob"
+    (tmp_path / "repo" / "other-data").mkdir()
+    assert runner.resolve_benchmark(str(tmp_path / "repo" / "other-data")).name == "other-data"
+    (tmp_path / "elsewhere" / "hpob-data").mkdir(parents=True)
+    assert runner.resolve_benchmark(str(tmp_path / "elsewhere" / "hpob-data")).name == "elsewhere"
