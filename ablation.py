@@ -43,16 +43,17 @@ def main(argv=None) -> None:
     check_at_least("--trials", args.trials, 1)
     check_at_least("--jobs", args.jobs, 1)
     bench = resolve_benchmark(args.data_dir, args.surrogates_dir)
-    checkpoint_dir = args.checkpoint_dir or bench.checkpoint_dir
-    if checkpoint_dir is None:
-        raise UserError("no meta-trained checkpoints: run meta_train.py first or pass --checkpoint-dir")
     data_dir, surr_dir, name = bench.data_dir, bench.surrogates_dir, bench.name
     split_name = name + ("-validation" if args.split == "validation" else "")
     out = args.out or REPO_ROOT / "results" / split_name / "ablation"
     check_output_dir(out, "--out")
-    # spaces, seeds and checkpoints are checked before the validation view fits its surrogates
+    # the data, spaces, seeds and checkpoints are checked before the validation view fits its surrogates
     runs = plan_runs(get_handler(str(data_dir), "v3-test", str(surr_dir)), ["GEN-VAE"], args.search_spaces,
                      seeds=args.seeds)
+    checkpoint_dir = args.checkpoint_dir or bench.checkpoint_dir
+    if checkpoint_dir is None:
+        raise UserError(f"no meta-trained checkpoints for {data_dir}: run meta_train.py first or pass "
+                        "--checkpoint-dir")
     check_checkpoints(SweepConfig(str(data_dir), str(surr_dir), checkpoint_dir=str(checkpoint_dir)), runs)
     if args.split == "validation":
         from hpogen.splitview import build_validation_view

@@ -15,7 +15,7 @@ import sys
 
 from hpogen.checks import check_at_least, check_output_dir, check_output_file
 from hpogen.compare import describe_missing, load_comparison, regret_distribution_table, write_report
-from hpogen.errors import cli_main
+from hpogen.errors import UserError, cli_main
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -31,8 +31,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--title", default=None, help="title of the figures and the summary")
     parser.add_argument("--distribution", metavar="METHOD", default=None,
                         help="also print METHOD's regret distribution per dataset (median [min, max] over seeds)")
-    parser.add_argument("--distribution-trials", type=int, nargs="+", default=[0, 10, 50],
-                        help="trials of that distribution (default: 0 10 50)")
+    parser.add_argument("--distribution-trials", type=int, nargs="+", default=None,
+                        help="trials of that distribution (default: those of 0 10 50 within the compared trials)")
     return parser.parse_args(argv)
 
 
@@ -49,6 +49,13 @@ def main(argv: list[str] | None = None) -> int:
         print(f"warning: {len(comparison.missing)} run(s) not shared by all methods are left out:", file=sys.stderr)
         for line in describe_missing(comparison, limit=5):
             print(f"  {line}", file=sys.stderr)
+    distribution = None     # checked before any figure is written
+    if args.distribution:
+        beyond = [t for t in args.distribution_trials or [] if not 0 <= t <= comparison.n_trials]
+        if beyond:
+            raise UserError(f"--distribution-trials {' '.join(map(str, beyond))} outside the compared trials "
+                            f"0..{comparison.n_trials}; choose trials within them")
+        distribution = regret_distribution_table(comparison, args.distribution, args.distribution_trials or (0, 10, 50))
     report = write_report(comparison, args.out_dir, cd_trial=args.cd_trial, title=args.title,
                           summary_path=args.summary)
     print(report.table)
@@ -58,7 +65,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"wrote {report.summary_path} and {len(report.figures)} figures in {args.out_dir}")
     if args.distribution:
         print(f"\n{args.distribution}: regret distribution over seeds\n")
-        print(regret_distribution_table(comparison, args.distribution, args.distribution_trials))
+        print(distribution)
     return 0
 
 

@@ -50,6 +50,7 @@ def main(argv: list[str] | None = None) -> None:
     check_at_least("--val-every", args.val_every, 1)
     check_at_least("--patience", args.patience, 0)
     check_at_least("--threads", args.threads, 1)
+    check_at_least("--seed", args.seed, 0)
     check_device(args.device)
     space = check_id("search space", args.search_space)
     bench = resolve_benchmark(args.data_dir)

@@ -14,7 +14,9 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from hpogen.checks import check_at_least, check_output_file
 from hpogen.errors import UserError, cli_main
+from hpogen.results import atomic_write_bytes
 from hpogen.runner import limit_threads, resolve_benchmark
 
 
@@ -33,17 +35,25 @@ def main(argv: list[str] | None = None) -> None:
     args = p.parse_args(argv)
     if min(args.sizes) < 2 or args.histories < 1:
         raise UserError("--sizes must be >= 2 and --histories >= 1")
+    check_at_least("--seed", args.seed, 0)
+    if args.out:
+        check_output_file(args.out, "--out")
     limit_threads(2)
     bench = resolve_benchmark(args.data_dir)
-    checkpoint_dir = Path(args.checkpoint_dir) if args.checkpoint_dir else bench.checkpoint_dir
-    if checkpoint_dir is None:
-        raise UserError("no checkpoint folder: pass --checkpoint-dir (made by meta_train.py)")
     from hpob_handler import HPOBHandler
     from hpogen.surrogate_quality import evaluate_quality, quality_table
     from methods.generative_hpo import CheckpointError, load_checkpoint
 
     handler = HPOBHandler(str(bench.data_dir), mode="v3", surrogates_dir=str(bench.surrogates_dir))
     tasks = handler.get_meta_split(args.split, args.search_space)
+    checkpoint_dir = Path(args.checkpoint_dir) if args.checkpoint_dir else bench.checkpoint_dir
+    if checkpoint_dir is None:
+        raise UserError(f"no meta-trained checkpoints for {bench.data_dir}: pass --checkpoint-dir (a folder made "
+                        "by meta_train.py)")
+    smallest = min(len(y) for _, y in tasks.values())
+    if max(args.sizes) >= smallest:
+        raise UserError(f"--sizes {max(args.sizes)} leaves no held-out point: the smallest {args.split} dataset of "
+                        f"{args.search_space} has {smallest} configurations; choose sizes below {smallest}")
     try:
         model, _ = load_checkpoint(checkpoint_dir / f"{args.search_space}.pt", args.search_space)
     except CheckpointError as err:
@@ -55,7 +65,7 @@ def main(argv: list[str] | None = None) -> None:
             f"{quality_table(rows)}\n")
     if args.out:
         Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-        Path(args.out).write_text(text)
+        atomic_write_bytes(Path(args.out), text.encode())
     print(text)
 
 

@@ -2,7 +2,8 @@
 
 Works on any HPO-B-layout data (hpob-mini or HPO-B itself): reads
 ``meta-test-dataset.json`` and writes ``surrogate-{space}-{dataset}.json``,
-``summary-stats.json`` and ``fit-report.json`` to --out. Prints each
+``summary-stats.json`` and ``fit-report.json`` to --out (adding to the entries of
+surrogates already there, e.g. another space's). Prints each
 surrogate's held-out R^2 / Spearman and the medians.
 
 Example:
@@ -15,6 +16,7 @@ import argparse
 import time
 
 from hpogen import surrogates
+from hpogen.checks import check_at_least, check_output_dir
 from hpogen.errors import cli_main
 
 
@@ -39,6 +41,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> int:
     """Fit and save the surrogates; returns the exit status."""
     args = parse_args(argv)
+    check_at_least("--seed", args.seed, 0)
+    check_at_least("--threads", args.threads, 1)
+    check_output_dir(args.out, "--out")
     start = time.perf_counter()
     surrogates.train_all(args.data_dir, args.out, args.search_spaces, seed=args.seed,
                          threads=args.threads, progress=not args.quiet, quick=args.quick)

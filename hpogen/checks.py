@@ -83,9 +83,9 @@ def check_output_dir(path: str | os.PathLike, option: str) -> Path:
 
 def check_output_file(path: str | os.PathLike, option: str) -> Path:
     """Check that the file ``path`` can be written: not a folder, its folder writable."""
-    path = Path(path)
-    if path.is_dir():
+    if str(path).endswith(("/", os.sep)) or Path(path).is_dir():
         raise UserError(f"{option} {path} is a folder, not a file; choose another {option}")
+    path = Path(path)
     check_output_dir(path.parent, option)
     return path
 

@@ -59,8 +59,12 @@ def current_umask() -> int:
     return mask
 
 
-def validate_results(data: Any, name: str = "results") -> Results:
-    """Check the nested results structure; raise UserError naming ``name``."""
+def validate_results(data: Any, name: str = "results", incumbents: bool = True) -> Results:
+    """Check the nested results structure; raise UserError naming ``name``.
+
+    ``incumbents``: the values are HPO-B's normalised incumbents, so they lie in [0, 1] (a timings file,
+    with the same nesting, passes False).
+    """
     if not isinstance(data, dict):
         raise UserError(f"{name} is not an HPO-B results file (expected a JSON object "
                         "{space: {dataset: {seed: [incumbents]}}}); move it aside or delete it")
@@ -77,15 +81,20 @@ def validate_results(data: Any, name: str = "results") -> Results:
                         or not all(isinstance(v, (int, float)) and math.isfinite(v) for v in curve)):
                     raise UserError(f"{name}: {space}/{dataset}/{seed} is not a list of finite numbers; "
                                     "the file is corrupt, move it aside or delete it")
+                if incumbents and not all(-1e-9 <= v <= 1 + 1e-9 for v in curve):
+                    raise UserError(f"{name}: {space}/{dataset}/{seed} has values outside [0, 1], so it does not "
+                                    "hold normalised incumbents (a timings or initial-design file?); pass HPO-B "
+                                    "results files")
     return data
 
 
-def load_results(path: str | os.PathLike, missing_ok: bool = False) -> Results:
+def load_results(path: str | os.PathLike, missing_ok: bool = False, incumbents: bool = True) -> Results:
     """Load and validate a results file.
 
     Args:
         path: the JSON file.
         missing_ok: return ``{}`` when the file does not exist.
+        incumbents: the values are normalised incumbents in [0, 1] (False: timings, same nesting).
 
     Returns:
         The nested dict ``{space: {dataset: {seed: [float, ...]}}}``.
@@ -99,13 +108,15 @@ def load_results(path: str | os.PathLike, missing_ok: bool = False) -> Results:
         if missing_ok:
             return {}
         raise UserError(f"results file {path} does not exist; check the path or run the sweep first")
+    if path.is_dir():
+        raise UserError(f"results file {path} is a folder; move it aside or choose another output folder")
     raw = path.read_bytes()
     try:
         data = orjson.loads(raw)
     except orjson.JSONDecodeError as err:
         raise UserError(f"results file {path} is corrupt or truncated ({err}); it was left untouched: "
                         "move it aside or delete it, then rerun") from None
-    return validate_results(data, name=f"results file {path}")
+    return validate_results(data, name=f"results file {path}", incumbents=incumbents)
 
 
 def save_results(path: str | os.PathLike, results: Results) -> None:

@@ -134,6 +134,9 @@ def checkpoint_for(cfg: SweepConfig, run: Run) -> str | None:
     if run.method != "GEN-VAE" or not cfg.checkpoint_dir:
         return None
     path = Path(cfg.checkpoint_dir) / f"{check_id('search space', run.space)}.pt"
+    if Path(cfg.checkpoint_dir).is_file():
+        raise UserError(f"--checkpoint-dir {cfg.checkpoint_dir} is a file; pass the folder that holds it "
+                        f"({Path(cfg.checkpoint_dir).parent})")
     if not path.is_file():
         raise UserError(f"no checkpoint for search space {run.space} in {cfg.checkpoint_dir} (expected {path}); "
                         f"run: python meta_train.py --search-space {run.space} --out {cfg.checkpoint_dir}")
@@ -179,23 +182,23 @@ def plan_runs(handler, methods: Iterable[str], spaces: Iterable[str] | None = No
     """All runs of the product, with every id checked against the benchmark."""
     from methods import METHOD_NAMES
 
-    methods = list(methods)
+    methods = list(dict.fromkeys(methods))     # an id given twice is one run, not two
     for name in methods:
         if name not in METHOD_NAMES:
             raise UserError(f"unknown method {name!r}; valid: {', '.join(METHOD_NAMES)}")
     valid_seeds = handler.get_seeds()
-    seeds = list(seeds) if seeds else valid_seeds
+    seeds = list(dict.fromkeys(seeds)) if seeds else valid_seeds
     for seed in seeds:
         if seed not in valid_seeds:
             raise UserError(f"unknown seed {seed!r}; valid: {', '.join(valid_seeds)}")
     valid_spaces = handler.get_search_spaces()
-    spaces = [str(s) for s in spaces] if spaces else valid_spaces
+    spaces = list(dict.fromkeys(str(s) for s in spaces)) if spaces else valid_spaces
     runs = []
     for space in spaces:
         if space not in valid_spaces:
             raise UserError(f"unknown search space {space!r}; valid: {', '.join(valid_spaces)}")
         space_datasets = handler.get_datasets(space)
-        chosen = [str(d) for d in datasets if str(d) in space_datasets] if datasets else space_datasets
+        chosen = list(dict.fromkeys(str(d) for d in datasets if str(d) in space_datasets)) if datasets else space_datasets
         if datasets and not chosen:
             raise UserError(f"none of the datasets {', '.join(map(str, datasets))} is a test dataset of "
                             f"space {space}; valid: {', '.join(space_datasets)}")
@@ -234,7 +237,7 @@ class ResultStore:
                                 f"({space}/{dataset}/{seed}), not {trials}; pass --trials {len(curve) - 1} "
                                 "to resume it, or choose another --out")
             self.results[method] = results
-            self.timings[method] = load_results(self.timings_path(method), missing_ok=True)
+            self.timings[method] = load_results(self.timings_path(method), missing_ok=True, incumbents=False)
             self.sources[method] = load_sources(self.sources_path(method)) or {}
 
     def results_path(self, method: str) -> Path:
@@ -419,6 +422,9 @@ def resolve_benchmark(data_dir: str | Path | None = None, surrogates_dir: str | 
         else:
             raise UserError(f"no benchmark data found in {REAL_DATA_DIR}; {HOW_TO_GET_HPOB}")
     data_dir = Path(data_dir)
+    if data_dir.is_file():
+        raise UserError(f"--data-dir {data_dir} is a file; pass the folder that holds the HPO-B files "
+                        f"({data_dir.parent})")
     if not data_dir.is_dir():
         raise UserError(f"data folder {data_dir} does not exist; {HOW_TO_GET_HPOB}")
     if data_dir.resolve() == REAL_DATA_DIR.resolve():

@@ -79,20 +79,18 @@ def load_meta_test(data_dir: str | Path, search_spaces: Sequence[str] | None = N
     Returns:
         The arrays, float64.
     """
+    from hpogen.metadata import MetaDataset
+
     path = find_meta_test(data_dir)
-    try:
-        raw = orjson.loads(path.read_bytes())
-    except orjson.JSONDecodeError as err:
-        raise UserError(f"{path} is not valid JSON ({err}); re-download or rebuild it") from None
+    meta = MetaDataset(path, use_cache=False)      # validated: one-line errors for a malformed file
+    available = meta.spaces()
     if search_spaces:
-        missing = [s for s in search_spaces if s not in raw]
+        missing = [s for s in search_spaces if s not in available]
         if missing:
             raise UserError(f"search space(s) {', '.join(missing)} not in {path}; "
-                            f"available: {', '.join(raw)}")
-        raw = {s: raw[s] for s in search_spaces}
-    return {s: {d: (np.asarray(v["X"], dtype=np.float64),
-                    np.asarray(v["y"], dtype=np.float64).ravel())
-                for d, v in datasets.items()} for s, datasets in raw.items()}
+                            f"available: {', '.join(available)}")
+    return {s: {d: (X, y.ravel()) for d, (X, y) in meta.load_space(s).items()}
+            for s in (search_spaces or available)}
 
 
 def _folds(n: int, seed: int, n_folds: int = N_FOLDS) -> list[tuple[np.ndarray, np.ndarray]]:
@@ -193,6 +191,9 @@ def train_all(data_dir: str | Path, out_dir: str | Path,
     data = load_meta_test(data_dir, search_spaces)
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
+    # the folder's other surrogates (other spaces, fitted by an earlier call) keep their entries
+    old_stats = _read_entries(out_dir / "summary-stats.json", None)
+    old_fits = _read_entries(out_dir / "fit-report.json", "surrogates")
     fits: dict[str, SurrogateFit] = {}
     stats: dict[str, dict[str, float]] = {}
     jobs = [(s, d) for s in data for d in data[s]]
@@ -208,17 +209,33 @@ def train_all(data_dir: str | Path, out_dir: str | Path,
         if progress:
             tqdm.write(f"{name}: n={len(y)} eta={eta} rounds={rounds} "
                        f"held-out R^2={r2:.3f} Spearman={rho:.3f}")
-    atomic_write_bytes(out_dir / "summary-stats.json", orjson.dumps(stats, option=orjson.OPT_INDENT_2))
+    atomic_write_bytes(out_dir / "summary-stats.json",
+                       orjson.dumps({**old_stats, **stats}, option=orjson.OPT_INDENT_2))
+    every = {**old_fits, **{k: vars(v) for k, v in fits.items()}}
     report = {"settings": {"max_depth": MAX_DEPTH, "etas": list(etas), "max_rounds": max_rounds,
                            "folds": N_FOLDS, "heldout_fraction": HELDOUT_FRACTION, "seed": seed},
-              "median_r2": median([f.r2 for f in fits.values()]),
-              "median_spearman": median([f.spearman for f in fits.values()]),
-              "surrogates": {k: vars(v) for k, v in fits.items()}}
+              "median_r2": median([f["r2"] for f in every.values()]),
+              "median_spearman": median([f["spearman"] for f in every.values()]),
+              "surrogates": every}
     atomic_write_bytes(out_dir / "fit-report.json", orjson.dumps(report, option=orjson.OPT_INDENT_2))
     if progress:
-        print(f"{len(fits)} surrogates in {out_dir}: median held-out "
+        print(f"{len(fits)} surrogates fitted, {len(every)} in {out_dir}; over all of them, median held-out "
               f"R^2 {report['median_r2']:.3f}, Spearman {report['median_spearman']:.3f}")
     return fits
+
+
+def _read_entries(path: Path, key: str | None) -> dict:
+    """The per-surrogate entries of an existing summary-stats.json (key None) or fit-report.json ({} if none)."""
+    if not path.is_file():
+        return {}
+    try:
+        data = orjson.loads(path.read_bytes())
+    except orjson.JSONDecodeError:
+        raise UserError(f"{path} is corrupt; delete it and fit every space of that folder again") from None
+    entries = data.get(key) if key and isinstance(data, dict) else data
+    if not isinstance(entries, dict):
+        raise UserError(f"{path} is not a surrogates file of this project; choose another --out")
+    return entries
 
 
 def median(values: Sequence[float]) -> float:

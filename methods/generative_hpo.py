@@ -30,6 +30,7 @@ predictive head is a meta-learned surrogate that ranks them.
 from __future__ import annotations
 
 import math
+import warnings
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -414,7 +415,9 @@ def load_checkpoint(path: str | Path, search_space_id: str | None = None,
         raise CheckpointError(f"checkpoint {path} does not exist; run meta_train.py for this space "
                               "or pass --checkpoint-dir")
     try:
-        payload = torch.load(path, map_location="cpu", weights_only=True)
+        with warnings.catch_warnings():   # torch warns before refusing some files; the error below says it
+            warnings.simplefilter("ignore")
+            payload = torch.load(path, map_location="cpu", weights_only=True)
         version = int(payload.get("format", 1))
     except Exception as err:  # torch raises many types for a damaged file
         raise CheckpointError(f"checkpoint {path} is corrupt or not a GenerativeHPO checkpoint "

@@ -157,6 +157,7 @@ def test_checkpoint_of_another_dimension_under_the_right_space_id(tiny_hpob, tmp
     ("meta_train", ["--val-every", "0"], "--val-every must be >= 1, got 0"),
     ("meta_train", ["--patience", "-1"], "--patience must be >= 0, got -1"),
     ("meta_train", ["--steps", "0"], "--steps must be >= 1, got 0"),
+    ("meta_train", ["--seed", "-1"], "--seed must be >= 0, got -1"),
     ("benchmark", ["--device", "tpu"], "unknown device 'tpu'"),
     ("benchmark", ["--trials", "0"], "--trials must be >= 1, got 0"),
 ])
@@ -328,3 +329,42 @@ def test_results_and_caches_are_readable_by_others(tiny_hpob, tmp_path):
         os.umask(old)
     assert stat.S_IMODE((tmp_path / "private.json").stat().st_mode) == 0o600
     assert load_results(out / "RS.json")["200"]
+
+
+# ------------------------------------------------------- paths of the wrong kind
+def test_a_results_file_that_is_a_folder(tiny_hpob, tmp_path, capsys):
+    (tmp_path / "o" / "RS.json").mkdir(parents=True)
+    assert gen(tiny_hpob, tmp_path / "o", "--method", "RS", "--search-spaces", "200", "--trials", "2") == 2
+    one_error_line(capsys, "RS.json is a folder")
+
+
+def test_data_dir_or_checkpoint_dir_that_is_a_file(tiny_hpob, tmp_path, capsys):
+    data_dir, surr_dir = tiny_hpob
+    assert example_gen.main(["--data-dir", str(data_dir / "meta-test-dataset.json"), "--quiet"]) == 2
+    one_error_line(capsys, "is a file; pass the folder that holds the HPO-B files")
+    checkpoint = tmp_path / "ck" / "100.pt"
+    checkpoint.parent.mkdir()
+    checkpoint.write_bytes(b"not used")
+    assert gen(tiny_hpob, tmp_path / "o", "--search-spaces", "100", "--trials", "1",
+               "--checkpoint-dir", str(checkpoint)) == 2
+    one_error_line(capsys, f"--checkpoint-dir {checkpoint} is a file", str(checkpoint.parent))
+
+
+def test_plot_refuses_files_that_are_not_incumbents_and_checks_the_distribution_first(tmp_path, capsys, finished):
+    out, _ = finished
+    (tmp_path / "init.json").write_bytes(orjson.dumps({"200": {"5": {"test0": [3, 17, 42]}}}))
+    assert benchmark_plot.main([str(out / "RS.json"), str(tmp_path / "init.json"), "--out-dir",
+                                str(tmp_path / "p")]) == 2
+    one_error_line(capsys, "init.json", "values outside [0, 1]")
+    for extra, message in ((["--distribution", "NOPE"], "method 'NOPE' is not among"),
+                           (["--distribution", "RS", "--distribution-trials", "0", "99"],
+                            "--distribution-trials 99 outside the compared trials 0..2")):
+        assert benchmark_plot.main([str(out / "RS.json"), "--out-dir", str(tmp_path / "p"), *extra]) == 2
+        one_error_line(capsys, message)
+        assert not (tmp_path / "p").exists()
+
+
+def test_an_id_given_twice_is_one_run(tiny_hpob, tmp_path, capsys):
+    assert gen(tiny_hpob, tmp_path / "o", "--method", "RS", "--search-spaces", "200", "200", "--datasets", "5",
+               "5", "--seeds", "test0", "test0", "--trials", "2") == 0
+    assert "1 run of RS" in capsys.readouterr().out

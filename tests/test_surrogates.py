@@ -83,3 +83,39 @@ def test_cli(data_root, tmp_path, capsys):
         "fit-report.json", "summary-stats.json", "surrogate-5971-a.json", "surrogate-5971-b.json"]
     assert train_surrogates.main(["--data-dir", str(tmp_path / "none"), "--out", str(out)]) == 2
     assert "error: no meta-test-dataset.json" in capsys.readouterr().err
+
+
+def test_a_second_space_adds_to_the_folder_instead_of_replacing_it(data_root, tmp_path):
+    root, _ = data_root
+    out = tmp_path / "shared"
+    surrogates.train_all(root, out, ["5971"], progress=False, quick=True)
+    surrogates.train_all(root, out, ["mini-svm"], progress=False, quick=True)
+    names = {f"surrogate-{s}-{d}" for s in ("5971", "mini-svm") for d in ("a", "b")}
+    assert set(json.loads((out / "summary-stats.json").read_text())) == names
+    assert set(json.loads((out / "fit-report.json").read_text())["surrogates"]) == names
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["--seed", "-1"], "--seed must be >= 0, got -1"),
+    (["--threads", "0"], "--threads must be >= 1, got 0"),
+])
+def test_cli_bad_numbers_fail_before_fitting(data_root, tmp_path, capsys, argv, message):
+    root, _ = data_root
+    assert train_surrogates.main(["--data-dir", str(root), "--out", str(tmp_path / "o"), "--quick", *argv]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and message in err[0] and not (tmp_path / "o").exists()
+
+
+def test_cli_out_that_is_a_file_and_malformed_data(data_root, tmp_path, capsys):
+    root, _ = data_root
+    (tmp_path / "a-file").write_text("keep me")
+    assert train_surrogates.main(["--data-dir", str(root), "--out", str(tmp_path / "a-file"), "--quick"]) == 2
+    assert "is a file, not a folder" in capsys.readouterr().err
+    (root / "hpob-data" / "meta-test-dataset.json").write_text("[1, 2, 3]")
+    assert train_surrogates.main(["--data-dir", str(root), "--out", str(tmp_path / "o"), "--quick"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "is not an HPO-B meta-dataset" in err[0]
+    (root / "hpob-data" / "meta-test-dataset.json").write_text(json.dumps({"1": {"a": {"X": [[0.1, 0.2], [0.3]],
+                                                                                        "y": [[1], [2]]}}}))
+    assert train_surrogates.main(["--data-dir", str(root), "--out", str(tmp_path / "o"), "--quick"]) == 2
+    assert "needs rectangular numeric 'X' and 'y'" in capsys.readouterr().err
