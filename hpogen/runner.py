@@ -18,9 +18,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
+import orjson
+
 from hpogen.checks import check_id
 from hpogen.errors import UserError
-from hpogen.results import SOURCES_DIR, Results, has_run, load_results, load_sources, save_results, set_run
+from hpogen.results import (SOURCES_DIR, Results, atomic_write_bytes, has_run, load_results, load_sources,
+                            save_results, set_run)
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 MINI_ROOT = REPO_ROOT / "data" / "hpob-mini"
@@ -243,6 +246,38 @@ class ResultStore:
     def results_path(self, method: str) -> Path:
         return self.out_dir / f"{method}.json"
 
+    def settings_path(self, method: str) -> Path:
+        return self.out_dir / "settings" / f"{method}.json"
+
+    def check_settings(self, cfg: SweepConfig, pending: list[Run]) -> None:
+        """Refuse to add runs to a results file made with other settings; record the settings.
+
+        Besides its ids, a run depends on the method seed, the handler's mode, the method's options and
+        (GEN-VAE) each space's checkpoint, by content. A results file keeps them in
+        ``settings/<METHOD>.json``; a file from before that record is taken as it is.
+        """
+        for method in sorted({r.method for r in pending}):
+            spaces = sorted({r.space for r in pending if r.method == method})
+            new = run_settings(cfg, method, spaces)
+            path = self.settings_path(method)
+            old = orjson.loads(path.read_bytes()) if path.is_file() else None
+            if old is not None and self.results[method]:
+                for key in ("method_seed", "mode", "options"):
+                    if old.get(key) != new[key]:
+                        raise UserError(f"{self.results_path(method)} was run with {key} {old.get(key)!r}, this "
+                                        f"command has {new[key]!r}; use the same settings to resume it, or "
+                                        "choose another --out")
+                for space in spaces:
+                    before = old.get("checkpoints", {}).get(space, new["checkpoints"][space])
+                    if before != new["checkpoints"][space]:
+                        raise UserError(f"{self.results_path(method)} was run with another checkpoint for space "
+                                        f"{space} ({_describe_checkpoint(before)}, now "
+                                        f"{_describe_checkpoint(new['checkpoints'][space])}); use that "
+                                        "checkpoint to resume it, or choose another --out")
+                new["checkpoints"] = {**old.get("checkpoints", {}), **new["checkpoints"]}
+            if new != old:
+                atomic_write_bytes(path, orjson.dumps(new, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS))
+
     def timings_path(self, method: str) -> Path:
         return self.out_dir / "timings" / f"{method}.json"
 
@@ -262,6 +297,21 @@ class ResultStore:
             save_results(self.sources_path(run.method), self.sources[run.method])
         set_run(self.results[run.method], run.space, run.dataset, run.seed, result.curve)
         save_results(self.results_path(run.method), self.results[run.method])
+
+
+def run_settings(cfg: SweepConfig, method: str, spaces: Iterable[str]) -> dict:
+    """What ``method``'s runs on ``spaces`` depend on besides their ids (checkpoints: sha256 of each file)."""
+    checkpoints = {}
+    for space in spaces:
+        path = checkpoint_for(cfg, Run(method, space, "", ""))
+        checkpoints[space] = hashlib.sha256(Path(path).read_bytes()).hexdigest() if path else None
+    return {"method_seed": cfg.method_seed, "mode": cfg.mode,
+            "options": orjson.loads(orjson.dumps(cfg.method_options.get(method) or {})),   # as stored
+            "checkpoints": checkpoints}
+
+
+def _describe_checkpoint(digest: str | None) -> str:
+    return "none: trained from scratch" if digest is None else f"sha256 {digest[:12]}"
 
 
 def _progress(total: int, initial: int, enabled: bool):
@@ -301,6 +351,7 @@ def run_sweep(cfg: SweepConfig, runs: list[Run], out_dir: str | Path, jobs: int 
     store = ResultStore(out_dir, sorted({r.method for r in runs}), cfg.trials)
     pending = [r for r in runs if not store.done(r)]
     check_checkpoints(cfg, pending)
+    store.check_settings(cfg, pending)
     if announce:
         print(announce, file=sys.stderr)
     bar = _progress(len(runs), len(runs) - len(pending), progress)

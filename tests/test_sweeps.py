@@ -102,3 +102,39 @@ def test_limit_threads_caps_the_blas_pools_already_loaded():
                          env={**__import__("os").environ, "OMP_NUM_THREADS": "2", "OPENBLAS_NUM_THREADS": "2"})
     torch_threads, n_pools, most = map(int, out.stdout.split())
     assert torch_threads == 1 and n_pools >= 1 and most == 1
+
+
+def test_a_results_file_is_resumed_only_with_its_own_settings(tiny_hpob, tmp_path):
+    """Runs of another method seed, other options or another checkpoint are not added to a results file."""
+    import orjson
+
+    from hpogen.errors import UserError
+    from hpogen.meta_training import MetaTrainConfig, meta_train_space
+    from hpogen.runner import SweepConfig, get_handler, plan_runs, run_sweep
+
+    data_dir, surr_dir = tiny_hpob
+    handler = get_handler(str(data_dir), "v3-test", str(surr_dir))
+    first, second = (plan_runs(handler, ["RS"], ["200"], ["5"], [seed]) for seed in ("test0", "test1"))
+    out = tmp_path / "res"
+    run_sweep(SweepConfig(str(data_dir), str(surr_dir), trials=2), first, out, progress=False)
+    assert orjson.loads((out / "settings" / "RS.json").read_bytes())["method_seed"] == 0
+    with pytest.raises(UserError, match="was run with method_seed 0, this command has 7"):
+        run_sweep(SweepConfig(str(data_dir), str(surr_dir), trials=2, method_seed=7), second, out, progress=False)
+    run_sweep(SweepConfig(str(data_dir), str(surr_dir), trials=2, method_seed=7), first, out, progress=False)  # done
+    run_sweep(SweepConfig(str(data_dir), str(surr_dir), trials=2), second, out, progress=False)              # resumes
+    assert sorted(load_results(out / "RS.json")["200"]["5"]) == ["test0", "test1"]
+
+    cfg = MetaTrainConfig(steps=2, batch_size=4, max_history=12, val_every=1)
+    for name, seed in (("a", 0), ("b", 1)):
+        meta_train_space(data_dir, "200", tmp_path / name, MetaTrainConfig(**{**vars(cfg), "seed": seed}),
+                         progress=False)
+    gen_first, gen_second = (plan_runs(handler, ["GEN-VAE"], ["200"], ["5"], [s]) for s in ("test0", "test1"))
+    run_sweep(SweepConfig(str(data_dir), str(surr_dir), trials=1, checkpoint_dir=str(tmp_path / "a")), gen_first,
+              out, progress=False)
+    with pytest.raises(UserError, match="was run with another checkpoint for space 200"):
+        run_sweep(SweepConfig(str(data_dir), str(surr_dir), trials=1, checkpoint_dir=str(tmp_path / "b")),
+                  gen_second, out, progress=False)
+    with pytest.raises(UserError, match="was run with options"):
+        run_sweep(SweepConfig(str(data_dir), str(surr_dir), trials=1, checkpoint_dir=str(tmp_path / "a"),
+                              method_options={"GEN-VAE": {"suggest": {"n_uniform": 8}}}), gen_second, out,
+                  progress=False)
