@@ -68,9 +68,9 @@ def run_experiment(args: Namespace) -> dict:
             for dataset in {r.dataset for r in runs if r.space == space}:
                 handler.load_surrogate(space, dataset)
     out_dir = results_dir_for(out_root, args.protocol)
+    announce = "\n".join(filter(None, [bench.announcement(r.space for r in runs), scratch_note]))
     all_results = run_sweep(cfg, runs, out_dir, jobs=args.jobs, use_ray=args.ray is not None,
-                            ray_address=args.ray or None, progress=not args.quiet,
-                            announce="\n".join(filter(None, [bench.announcement(r.space for r in runs), scratch_note])))
+                            ray_address=args.ray or None, progress=not args.quiet, announce=announce)
     results = all_results[args.method]
     chosen: dict = {}
     for run in runs:
@@ -79,6 +79,7 @@ def run_experiment(args: Namespace) -> dict:
     plot = plot_regret_per_dataset(chosen, plot_dir / f"{args.method}{suffix}-regret.png",
                                    f"{args.method}, {args.protocol} protocol, {bench.name} benchmark")
     final = np.mean([1 - c[-1] for ds in chosen.values() for seeds in ds.values() for c in seeds.values()])
-    print(f"{len(runs)} run{'s' if len(runs) != 1 else ''} of {args.method}: mean regret after {args.trials} trials {final:.4f}; "
+    print(f"{len(runs)} run{'s' if len(runs) != 1 else ''} of {args.method}: mean regret after {args.trials} "
+          f"trials {final:.4f}; "
           f"results {out_dir / (args.method + '.json')}; plot {plot}")
     return chosen

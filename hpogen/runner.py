@@ -201,7 +201,8 @@ def plan_runs(handler, methods: Iterable[str], spaces: Iterable[str] | None = No
         if space not in valid_spaces:
             raise UserError(f"unknown search space {space!r}; valid: {', '.join(valid_spaces)}")
         space_datasets = handler.get_datasets(space)
-        chosen = list(dict.fromkeys(str(d) for d in datasets if str(d) in space_datasets)) if datasets else space_datasets
+        chosen = (list(dict.fromkeys(str(d) for d in datasets if str(d) in space_datasets)) if datasets
+                  else space_datasets)
         if datasets and not chosen:
             raise UserError(f"none of the datasets {', '.join(map(str, datasets))} is a test dataset of "
                             f"space {space}; valid: {', '.join(space_datasets)}")
@@ -260,7 +261,11 @@ class ResultStore:
             spaces = sorted({r.space for r in pending if r.method == method})
             new = run_settings(cfg, method, spaces)
             path = self.settings_path(method)
-            old = orjson.loads(path.read_bytes()) if path.is_file() else None
+            try:
+                old = orjson.loads(path.read_bytes()) if path.is_file() else None
+            except orjson.JSONDecodeError:
+                raise UserError(f"{path} is corrupt; delete it (the runs already in {self.results_path(method)} "
+                                "are then resumed as they are)") from None
             if old is not None and self.results[method]:
                 for key in ("method_seed", "mode", "options"):
                     if old.get(key) != new[key]:

@@ -123,6 +123,10 @@ def test_a_results_file_is_resumed_only_with_its_own_settings(tiny_hpob, tmp_pat
     run_sweep(SweepConfig(str(data_dir), str(surr_dir), trials=2, method_seed=7), first, out, progress=False)  # done
     run_sweep(SweepConfig(str(data_dir), str(surr_dir), trials=2), second, out, progress=False)              # resumes
     assert sorted(load_results(out / "RS.json")["200"]["5"]) == ["test0", "test1"]
+    (out / "settings" / "RS.json").write_text("{trunc")
+    third = plan_runs(handler, ["RS"], ["200"], ["5"], ["test2"])
+    with pytest.raises(UserError, match="RS.json is corrupt; delete it"):
+        run_sweep(SweepConfig(str(data_dir), str(surr_dir), trials=2), third, out, progress=False)
 
     cfg = MetaTrainConfig(steps=2, batch_size=4, max_history=12, val_every=1)
     for name, seed in (("a", 0), ("b", 1)):
