@@ -8,7 +8,8 @@ fold on the others, and runs every design variant of GEN-VAE and the peers
     python crossval.py --search-spaces mini-svm --variants "decoded pool, learned EI, refinement (default)"
 
 Writes the folds (data, surrogates, checkpoints) to build/crossval/<benchmark>/ and the
-results and crossval.md to results/<benchmark>-crossval/; reruns resume.
+results and crossval.md to results/<benchmark>-crossval/; reruns resume (a fold's checkpoint is reused
+only if it was meta-trained with the --steps asked for).
 """
 from __future__ import annotations
 

@@ -86,6 +86,22 @@ def build_fold(data_dir: str | Path, space: str, k: int, n_folds: int, out_root:
     return data, surr
 
 
+def check_fold_checkpoint(path: Path, meta_cfg=None) -> None:
+    """A fold's checkpoint is reused only if it was meta-trained with the settings asked for now."""
+    from dataclasses import asdict
+
+    import torch
+
+    from hpogen.meta_training import MetaTrainConfig
+
+    wanted = asdict(meta_cfg or MetaTrainConfig())
+    recorded = torch.load(path, map_location="cpu", weights_only=True).get("extra", {}).get("meta_train_config", {})
+    for key, value in wanted.items():
+        if key in recorded and recorded[key] != value:
+            raise UserError(f"{path} was meta-trained with {key} {recorded[key]!r}, this command asks for {value!r}; "
+                            f"delete {path.parent} to meta-train the fold again, or ask for {key} {recorded[key]!r}")
+
+
 def paired_lines(merged: dict[str, dict], names: list[str], peers: tuple[str, ...], points: list[int]) -> list[str]:
     """Markdown: the default against each peer, and each other variant against the default, run by run."""
     if DEFAULT_VARIANT not in names:
@@ -123,7 +139,9 @@ def run_crossval(data_dir: str | Path, spaces: list[str], out_dir: str | Path, n
             data, surr = build_fold(data_dir, space, k, n_folds, folds_dir, quick_surrogates=quick_surrogates,
                                     progress=False)
             ckpt_dir = data.parent / "checkpoints"
-            if not (ckpt_dir / f"{space}.pt").is_file():
+            if (ckpt_dir / f"{space}.pt").is_file():
+                check_fold_checkpoint(ckpt_dir / f"{space}.pt", meta_cfg)
+            else:
                 meta_train_space(data, space, ckpt_dir, cfg=meta_cfg, progress=progress)
             handler = get_handler(str(data), "v3-test", str(surr))
             fold_out = out_dir / f"{space}-f{k}"
