@@ -214,8 +214,8 @@ def train_all(data_dir: str | Path, out_dir: str | Path,
     every = {**old_fits, **{k: vars(v) for k, v in fits.items()}}
     report = {"settings": {"max_depth": MAX_DEPTH, "etas": list(etas), "max_rounds": max_rounds,
                            "folds": N_FOLDS, "heldout_fraction": HELDOUT_FRACTION, "seed": seed},
-              "median_r2": median([f["r2"] for f in every.values()]),
-              "median_spearman": median([f["spearman"] for f in every.values()]),
+              "median_r2": median([f["r2"] for f in every.values() if "r2" in f]),
+              "median_spearman": median([f["spearman"] for f in every.values() if "spearman" in f]),
               "surrogates": every}
     atomic_write_bytes(out_dir / "fit-report.json", orjson.dumps(report, option=orjson.OPT_INDENT_2))
     if progress:
