@@ -14,7 +14,7 @@ import argparse
 import sys
 
 from hpogen.checks import check_at_least, check_output_dir, check_output_file
-from hpogen.compare import describe_missing, load_comparison, regret_distribution_table, write_report
+from hpogen.compare import describe_missing, find_results_files, load_comparison, regret_distribution_table, write_report
 from hpogen.errors import UserError, cli_main
 
 
@@ -45,6 +45,11 @@ def main(argv: list[str] | None = None) -> int:
     if args.cd_trial is not None:
         check_at_least("--cd-trial", args.cd_trial, 0)
     comparison = load_comparison(args.results, methods=args.methods, spaces=args.spaces)
+    files = find_results_files(args.results)
+    discrete = sorted(m for m in comparison.methods if files[m].resolve().parent.name == "discrete")
+    if discrete and len(discrete) < len(comparison.methods):
+        print(f"warning: {', '.join(discrete)} come from a discrete/ folder (discrete protocol) and the others do "
+              "not; the two protocols' regrets are not comparable", file=sys.stderr)
     if comparison.missing:
         print(f"warning: {len(comparison.missing)} run(s) not shared by all methods are left out:", file=sys.stderr)
         for line in describe_missing(comparison, limit=5):

@@ -368,3 +368,15 @@ def test_an_id_given_twice_is_one_run(tiny_hpob, tmp_path, capsys):
     assert gen(tiny_hpob, tmp_path / "o", "--method", "RS", "--search-spaces", "200", "200", "--datasets", "5",
                "5", "--seeds", "test0", "test0", "--trials", "2") == 0
     assert "1 run of RS" in capsys.readouterr().out
+
+
+def test_plot_warns_when_protocols_are_mixed(tmp_path, capsys, finished):
+    out, before = finished
+    (tmp_path / "discrete").mkdir()
+    (tmp_path / "discrete" / "TPE.json").write_bytes(before)
+    assert benchmark_plot.main([str(out / "RS.json"), str(tmp_path / "discrete" / "TPE.json"), "--out-dir",
+                                str(tmp_path / "p")]) == 0
+    err = capsys.readouterr().err
+    assert "warning: TPE come from a discrete/ folder" in err
+    assert benchmark_plot.main([str(out / "RS.json"), "--out-dir", str(tmp_path / "q")]) == 0
+    assert "discrete/ folder" not in capsys.readouterr().err
