@@ -19,6 +19,9 @@ asks one trial:
   used: a uniform random row of the pool.
 
 Departures from a plain facade, none of which changes the algorithm: the
+local search's start points, which SMAC keeps in a set whose order follows
+Python's per-process string hashing, are sorted, so that a seed gives the
+same suggestion in every process (:func:`ordered_start_points`); the
 forest is built with the facade's settings but ``n_jobs=1`` (SMAC's default
 spreads the 10 trees over all cores with threads, which on a shared 2-core
 machine only adds waiting); SMAC's output directory is a temporary folder
@@ -48,6 +51,7 @@ import tempfile
 import numpy as np
 from ConfigSpace import Configuration, ConfigurationSpace, Float
 from smac import HyperparameterOptimizationFacade, Scenario
+from smac.acquisition.maximizer import LocalAndSortedRandomSearch
 from smac.acquisition.maximizer.abstract_acquisition_maximizer import AbstractAcquisitionMaximizer
 from smac.model.random_forest import RandomForest
 from smac.runhistory import TrialInfo, TrialValue
@@ -178,6 +182,8 @@ class SMAC:
                 scenario = Scenario(configspace, deterministic=True, n_trials=len(X_obs) + 1,
                                     seed=smac_seed, output_directory=output_directory)
                 facade = HyperparameterOptimizationFacade
+                if maximizer is None:
+                    maximizer = ordered_start_points(facade.get_acquisition_maximizer(scenario))
                 smac = facade(
                     scenario,
                     target_function=None,  # ask/tell only
@@ -193,6 +199,31 @@ class SMAC:
                 return smac.ask().config
         finally:
             smac_logger.setLevel(level)
+
+
+def ordered_start_points(maximizer: LocalAndSortedRandomSearch) -> LocalAndSortedRandomSearch:
+    """The facade's maximiser with its local search's start points in a fixed order.
+
+    SMAC's local search collects its start points in a ``set`` of configurations, whose iteration
+    order follows Python's string hashing (randomised per process unless PYTHONHASHSEED is set);
+    the order decides which random numbers each local search draws, so the same seed gave another
+    suggestion in every new process. Sorting the start points by their vectors fixes the order and
+    leaves the set, and the search, as they are.
+
+    Args:
+        maximizer: the facade's ``LocalAndSortedRandomSearch``.
+
+    Returns:
+        The same maximiser.
+    """
+    local_search = maximizer._local_search
+    unordered = local_search._get_initial_points
+
+    def initial_points(*args, **kwargs):
+        return sorted(unordered(*args, **kwargs), key=lambda config: tuple(config.get_array()))
+
+    local_search._get_initial_points = initial_points
+    return maximizer
 
 
 def random_forest(scenario: Scenario) -> RandomForest:

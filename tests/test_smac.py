@@ -128,3 +128,18 @@ def test_the_forest_is_the_facades_on_one_thread(tmp_path):
 def test_registered_under_its_results_name():
     method = make_method("SMAC", seed=4)
     assert isinstance(method, SMAC) and method.seed == 4
+
+
+def test_the_same_seed_gives_the_same_suggestion_in_every_process():
+    """SMAC's local search keeps its start points in a set; their order must not follow the process's hash seed."""
+    import os
+    import subprocess
+    import sys
+
+    code = ("import numpy as np; from methods.smac import SMAC; rng = np.random.default_rng(0); "
+            "X, y = rng.random((8, 3)), rng.random((8, 1)); print(SMAC(seed=0).observe_and_suggest(X, y).tolist())")
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    outputs = {subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True, check=True,
+                              env={**os.environ, "PYTHONHASHSEED": str(seed), "PYTHONPATH": root}).stdout
+               for seed in (1, 2, 3)}
+    assert len(outputs) == 1 and outputs.pop().startswith("[[")
