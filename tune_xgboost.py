@@ -50,6 +50,9 @@ def main(argv: list[str] | None = None) -> None:
     args = build_parser().parse_args(argv)
     if args.evals < 1:
         raise UserError(f"--evals must be at least 1, got {args.evals}")
+    negative = [seed for seed in args.seeds if seed < 0]
+    if negative:
+        raise UserError(f"--seeds must be >= 0, got {negative[0]}")
     unknown = [m for m in args.methods if m not in METHOD_NAMES]
     if unknown:
         raise UserError(f"unknown method '{unknown[0]}'; use some of: {', '.join(METHOD_NAMES)}")

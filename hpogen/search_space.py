@@ -54,10 +54,26 @@ Config = dict[str, Any]  # hyperparameter name -> value; inactive hyperparameter
 LOG_OFFSET = 1e-4  # HPO-B's transform is log(x + 1e-4)
 
 
+def _check_name(name: Any) -> str:
+    if not isinstance(name, str) or not name:
+        raise ValueError(f"a hyperparameter name must be a non-empty string, got {name!r}")
+    return name
+
+
+def _bound(name: str, which: str, value: Any, integer: bool) -> float:
+    """A range bound as float: a real number (an integral one for ``Int``), not a string or a bool."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+        kind = "an integer" if integer else "a number"
+        raise ValueError(f"hyperparameter '{name}': {which} must be {kind}, got {value!r}")
+    return float(value)
+
+
 def _condition(condition: tuple[str, Any] | None) -> tuple[str, tuple[Any, ...]] | None:
     """Normalise ``(parent, value)`` or ``(parent, (v1, v2))`` to ``(parent, (values...))``."""
     if condition is None:
         return None
+    if not isinstance(condition, (tuple, list)) or len(condition) != 2:
+        raise ValueError(f"a condition must be (parent, value) or (parent, (value, ...)), got {condition!r}")
     parent, values = condition
     if not isinstance(values, (tuple, list)):
         values = (values,)
@@ -161,14 +177,16 @@ class Numeric:
 def Float(name: str, low: float, high: float, log: bool = False,
           condition: tuple[str, Any] | None = None, na_column: bool = False) -> Numeric:
     """A real hyperparameter in [low, high]; ``log=True`` for a log-scaled one."""
-    return Numeric(name, float(low), float(high), log=log, condition=_condition(condition),
-                   na_column=na_column)
+    name = _check_name(name)
+    return Numeric(name, _bound(name, "low", low, False), _bound(name, "high", high, False), log=log,
+                   condition=_condition(condition), na_column=na_column)
 
 
 def Int(name: str, low: int, high: int, log: bool = False,
         condition: tuple[str, Any] | None = None, na_column: bool = False) -> Numeric:
     """An integer hyperparameter in [low, high]; ``log=True`` for a log-scaled one."""
-    return Numeric(name, float(low), float(high), log=log, integer=True,
+    name = _check_name(name)
+    return Numeric(name, _bound(name, "low", low, True), _bound(name, "high", high, True), log=log, integer=True,
                    condition=_condition(condition), na_column=na_column)
 
 
@@ -190,6 +208,10 @@ class Categorical:
     one_hot: tuple[str, ...] = ()
 
     def __post_init__(self):
+        _check_name(self.name)
+        if isinstance(self.choices, (str, bytes)) or not isinstance(self.choices, Iterable):
+            raise ValueError(f"hyperparameter '{self.name}': choices must be a list or tuple of values, "
+                             f"got {self.choices!r}")
         object.__setattr__(self, "choices", tuple(self.choices))
         object.__setattr__(self, "condition", _condition(self.condition))
         if len(self.choices) < 2 or len(set(map(repr, self.choices))) != len(self.choices):
@@ -250,7 +272,15 @@ class SearchSpace:
     """
 
     def __init__(self, hyperparameters: Sequence[Hyperparameter], space_id: str | None = None):
+        if isinstance(hyperparameters, (Numeric, Categorical)) or not isinstance(hyperparameters, Iterable):
+            raise ValueError("SearchSpace takes a list of hyperparameters (Float, Int, Categorical), "
+                             f"got {hyperparameters!r}")
         self.hyperparameters: tuple[Hyperparameter, ...] = tuple(hyperparameters)
+        if not self.hyperparameters:
+            raise ValueError("a search space needs at least one hyperparameter")
+        for hp in self.hyperparameters:
+            if not isinstance(hp, (Numeric, Categorical)):
+                raise ValueError(f"SearchSpace takes Float, Int and Categorical hyperparameters, got {hp!r}")
         self.space_id = space_id
         self._by_name = {hp.name: hp for hp in self.hyperparameters}
         if len(self._by_name) != len(self.hyperparameters):

@@ -43,6 +43,7 @@ import threading
 import time
 import zlib
 from contextlib import contextmanager
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any, Callable
 
@@ -153,6 +154,8 @@ class Tuner:
         study_path: JSON file written after every tell; resumed when it exists.
         n_initial: random configurations before the method is asked (>= 1).
         method_options: extra keyword options of the method (``make_method``'s options).
+        objective: a name for what is optimised (e.g. "xgboost-cv wine accuracy"), recorded in the
+            study file: a study is resumed only for the same objective.
 
     Raises:
         UserError: unknown method or direction, a checkpoint that does not
@@ -161,7 +164,8 @@ class Tuner:
 
     def __init__(self, space: SearchSpace, method: str = "GEN-VAE", checkpoint: str | Path | None = None,
                  seed: int = 0, direction: str = "maximize", study_path: str | Path | None = None,
-                 n_initial: int = N_INITIAL, method_options: dict[str, Any] | None = None):
+                 n_initial: int = N_INITIAL, method_options: dict[str, Any] | None = None,
+                 objective: str | None = None):
         from methods import METHOD_NAMES, make_method
 
         if method not in METHOD_NAMES:
@@ -181,6 +185,7 @@ class Tuner:
         self.seed = int(seed)
         self.direction = direction
         self.n_initial = int(n_initial)
+        self.objective = objective
         self.study_path = None if study_path is None else Path(study_path)
         try:
             self.method = make_method(method, seed=self.seed, checkpoint=self.checkpoint,
@@ -318,7 +323,8 @@ class Tuner:
         return {"format": STUDY_FORMAT, "space_id": self.space.space_id, "columns": list(self.space.columns),
                 "method": self.method_name, "checkpoint": self.checkpoint,
                 "checkpoint_sha256": self.checkpoint_sha256, "seed": self.seed,
-                "direction": self.direction, "n_initial": self.n_initial}
+                "direction": self.direction, "n_initial": self.n_initial, "objective": self.objective,
+                "hyperparameters": [orjson.loads(orjson.dumps(asdict(hp))) for hp in self.space.hyperparameters]}
 
     def save(self) -> None:
         """Write the study file atomically (no-op without ``study_path``)."""
@@ -337,7 +343,17 @@ class Tuner:
             raise UserError(f"study file {path} is corrupt or not a study; move it aside or delete it "
                             "to start a new study") from None
         for key, expected in self._header().items():
-            if key != "checkpoint" and data.get(key) != expected:  # the checkpoint's content counts, not its path
+            if key == "hyperparameters" and key in data and data[key] != expected:
+                old, new = next(((o, n) for o, n in zip(data[key] + [None] * len(expected), expected) if o != n),
+                                (data[key], expected))
+                raise UserError(f"study file {path} was made with hyperparameter {old}, not {new}; use the same "
+                                "search space to resume it or another path for a new study")
+            recorded_since = ("hyperparameters", "objective")    # studies from before are checked without them
+            if key in recorded_since and key not in data:
+                continue
+            if key not in ("checkpoint", "hyperparameters") and data.get(key) != expected:
+                # the checkpoint's content counts, not its path; studies from before the definitions were
+                # recorded are checked by their columns
                 raise UserError(f"study file {path} was made with {key}={data.get(key)!r}, not {expected!r}; "
                                 "use the same settings to resume it or another path for a new study")
         for trial in trials:

@@ -132,7 +132,8 @@ def run_comparison(methods: Sequence[str], seeds: Sequence[int], n_evals: int, o
             for seed in seeds:
                 tuner = Tuner(space, method=method, seed=seed, direction=METRICS[metric],
                               checkpoint=checkpoint if method == "GEN-VAE" else None,
-                              study_path=Path(out_dir) / "studies" / f"{method}-seed{seed}.json")
+                              study_path=Path(out_dir) / "studies" / f"{method}-seed{seed}.json",
+                              objective=f"XGBoost {len(objective.folds)}-fold CV {metric} on {dataset}")
                 tuner.optimize(objective, n_evals, timeout=timeout, progress=progress,
                                desc=f"{method} seed {seed}")
                 curves[method][str(seed)] = tuner.best_so_far()[:n_evals]

@@ -188,3 +188,20 @@ def test_categorical_choices_match_by_value_but_never_bool_for_int():
     assert [type(c["k"]) for c in decoded] == [bool, int]
     with pytest.raises(UserError, match="'k'"):
         space.validate({"k": 3})
+
+
+@pytest.mark.parametrize("build, message", [
+    (lambda: Float("a", "x", 1), "hyperparameter 'a': low must be a number, got 'x'"),
+    (lambda: Float("a", "0", "1"), "low must be a number, got '0'"),
+    (lambda: Int("a", True, 4), "low must be an integer, got True"),
+    (lambda: Float(3, 0, 1), "a hyperparameter name must be a non-empty string, got 3"),
+    (lambda: Categorical("k", "abc"), "choices must be a list or tuple of values, got 'abc'"),
+    (lambda: SearchSpace([]), "at least one hyperparameter"),
+    (lambda: SearchSpace(Float("a", 0, 1)), "SearchSpace takes a list of hyperparameters"),
+    (lambda: SearchSpace(["a"]), "SearchSpace takes Float, Int and Categorical hyperparameters, got 'a'"),
+    (lambda: Float("a", 0, 1, condition="k"), "a condition must be (parent, value)"),
+])
+def test_a_malformed_definition_is_refused_with_its_name(build, message):
+    with pytest.raises(ValueError) as err:
+        build()
+    assert message in str(err.value)

@@ -247,3 +247,19 @@ def test_a_study_resumes_only_with_the_same_checkpoint_content(tmp_path):
     path.write_bytes(orjson.dumps(saved))
     with pytest.raises(UserError, match="checkpoint_sha256"):
         Tuner(mini_xgboost(), checkpoint=CHECKPOINT, seed=0, study_path=path)
+
+
+def test_a_study_resumes_only_on_the_same_search_space(tmp_path):
+    """Same columns, another range or scale: refused, naming the hyperparameter; a study without the record resumes."""
+    path = tmp_path / "study.json"
+    tuner = Tuner(toy_space(), method="RS", seed=0, study_path=path)
+    tuner.optimize(lambda c: c["x"] - c["n"] / 64, 3)
+    for changed in (SearchSpace([Float("x", -3.0, 2.0), Int("n", 1, 64, log=True)], space_id="toy"),
+                    SearchSpace([Float("x", -2.0, 2.0), Int("n", 1, 64)], space_id="toy")):
+        with pytest.raises(UserError, match="was made with hyperparameter .*'name': '(x|n)'"):
+            Tuner(changed, method="RS", seed=0, study_path=path)
+    Tuner(toy_space(), method="RS", seed=0, study_path=path)      # the same space resumes
+    saved = orjson.loads(path.read_bytes())
+    del saved["hyperparameters"]                                  # a study file from before the record
+    path.write_bytes(orjson.dumps(saved))
+    assert len(Tuner(toy_space(), method="RS", seed=0, study_path=path).trials) == 3

@@ -51,6 +51,9 @@ def test_script_writes_table_plot_curves_and_resumes(tmp_path, capsys):
     # rerunning resumes the finished studies: nothing changes
     assert tune_xgboost.main(argv) == 0
     assert orjson.loads((tmp_path / "curves.json").read_bytes()) == curves
+    # the same folder for another dataset: its studies are not reused
+    assert tune_xgboost.main([*argv, "--dataset", "breast_cancer"]) == 2
+    assert "was made with objective='XGBoost 3-fold CV accuracy on wine'" in capsys.readouterr().err
 
 
 SVM_CHECKPOINT = str(tune_xgboost.DEFAULT_CHECKPOINT.with_name("mini-svm.pt"))
@@ -58,6 +61,7 @@ SVM_CHECKPOINT = str(tune_xgboost.DEFAULT_CHECKPOINT.with_name("mini-svm.pt"))
 
 @pytest.mark.parametrize("argv, words", [(["--methods", "BOHB"], "unknown method 'BOHB'"),
                                          (["--evals", "0"], "--evals"),
+                                         (["--seeds", "-1"], "--seeds must be >= 0, got -1"),
                                          (["--checkpoint", SVM_CHECKPOINT], "'mini-svm'")])
 def test_script_bad_input_is_one_line_and_exit_2(tmp_path, capsys, argv, words):
     assert tune_xgboost.main(["--evals", "1", *argv, "--out", str(tmp_path), "--quiet"]) == 2
