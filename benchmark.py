@@ -36,7 +36,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--trials", type=int, default=50, help="suggestions per run (default: 50)")
     p.add_argument("--protocol", default="continuous", choices=PROTOCOLS)
     p.add_argument("--method-seed", type=int, default=0)
-    p.add_argument("--checkpoint-dir", help="GEN-VAE checkpoints (default: checkpoints/mini on hpob-mini)")
+    p.add_argument("--checkpoint-dir", help="GEN-VAE checkpoints (default: checkpoints/<benchmark> on the bundled "
+                                             "benchmarks; none on other data = from scratch)")
     p.add_argument("--from-scratch", action="store_true", help="GEN-VAE without checkpoints")
     p.add_argument("--fine-tune-steps", type=int, help="GEN-VAE fine-tuning steps per suggestion")
     p.add_argument("--device", default="cpu", help="cpu, cuda or auto")

@@ -33,7 +33,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--protocol", default="continuous", choices=PROTOCOLS, help="HPO-B protocol")
     p.add_argument("--method-seed", type=int, default=0, help="seed of the method's randomness (default: 0)")
     p.add_argument("--checkpoint-dir", help="folder of meta-trained GEN-VAE checkpoints <space>.pt (default: "
-                                            "checkpoints/mini on hpob-mini; none on other data = from scratch)")
+                                            "checkpoints/<benchmark> on the bundled benchmarks; none on other "
+                                            "data = from scratch)")
     p.add_argument("--from-scratch", action="store_true", help="GEN-VAE: ignore checkpoints, train on the history")
     p.add_argument("--fine-tune-steps", type=int, help="GEN-VAE: training steps on the history per suggestion "
                                                        "with a checkpoint")

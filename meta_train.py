@@ -26,12 +26,14 @@ def build_parser() -> argparse.ArgumentParser:
                                       "bundled data/hpob-mini/hpob-data)")
     p.add_argument("--search-space", required=True, help="search space id, e.g. 5971 or mini-xgboost")
     p.add_argument("--steps", type=int, default=defaults.steps, help=f"gradient steps (default {defaults.steps})")
-    p.add_argument("--batch-size", type=int, default=defaults.batch_size, help="histories per step")
+    p.add_argument("--batch-size", type=int, default=defaults.batch_size,
+                   help=f"histories per step (default {defaults.batch_size})")
     p.add_argument("--max-history", type=int, default=defaults.max_history,
                    help=f"largest history size: initial design + trial budget (default {defaults.max_history})")
-    p.add_argument("--val-every", type=int, default=defaults.val_every, help="steps between validations")
+    p.add_argument("--val-every", type=int, default=defaults.val_every,
+                   help=f"steps between validations (default {defaults.val_every})")
     p.add_argument("--patience", type=int, default=defaults.patience,
-                   help="early stopping: validations without improvement (0 = run all steps)")
+                   help="early stopping: validations without improvement (default 0 = run all steps)")
     p.add_argument("--seed", type=int, default=defaults.seed, help="seed (default 0)")
     p.add_argument("--device", default="cpu", help="cpu, cuda or auto (default: cpu)")
     p.add_argument("--threads", type=int, default=2, help="torch threads on CPU (default 2)")
@@ -69,7 +71,8 @@ def main(argv: list[str] | None = None) -> None:
           f"{len(summary['validation_datasets'])} meta-validation datasets, {summary['seconds']:.0f} s; "
           f"best validation loss {summary['best_val_loss']:.4f} at step {summary['best_step']}; "
           f"checkpoint {summary['checkpoint']}; loss curve {summary['plot']}; "
-          f"use it with: python example_gen.py --checkpoint-dir {out}")
+          f"use it with: python example_gen.py --data-dir {bench.data_dir} --search-spaces {space} "
+          f"--checkpoint-dir {out}")
 
 
 if __name__ == "__main__":

@@ -479,11 +479,13 @@ def _fmt_p(p: float) -> str:
 def summary_table(comparison: Comparison, trials: Sequence[int] = SUMMARY_TRIALS) -> str:
     """Markdown table: one row per method, mean regret and rank at ``trials``.
 
-    Trials beyond the cut show "–"; a median seconds-per-suggestion column is
-    added when any method has timings.
+    Trials beyond the cut show "–" (when all of them are, the last trial is shown instead); a median
+    seconds-per-suggestion column is added when any method has timings.
     """
     overall = curve_stats(comparison)
     last = comparison.n_trials
+    if all(t > last for t in trials):
+        trials = [last]
     with_timings = any(s is not None for s in comparison.seconds.values())
     header = ([f"regret@{t}" for t in trials] + [f"rank@{t}" for t in trials]
               + (["median s/suggestion"] if with_timings else []))

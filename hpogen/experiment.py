@@ -35,7 +35,8 @@ def gen_vae_checkpoint_dir(args: Namespace, bench: Benchmark, methods: list[str]
         return Path(chosen), ""
     return None, (f"note: no meta-trained GEN-VAE checkpoints for {bench.data_dir}, so GEN-VAE is trained from "
                   f"scratch on each run's history; for the meta-learned method run `python meta_train.py --data-dir "
-                  f"{bench.data_dir} --out <folder>` and pass --checkpoint-dir <folder> (--from-scratch hides this)")
+                  f"{bench.data_dir} --search-space <space> --out <folder>` for each space and pass --checkpoint-dir "
+                  "<folder> (--from-scratch hides this)")
 
 
 def run_experiment(args: Namespace) -> dict:
