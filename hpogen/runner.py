@@ -250,15 +250,17 @@ class ResultStore:
     def settings_path(self, method: str) -> Path:
         return self.out_dir / "settings" / f"{method}.json"
 
-    def check_settings(self, cfg: SweepConfig, pending: list[Run]) -> None:
-        """Refuse to add runs to a results file made with other settings; record the settings.
+    def check_settings(self, cfg: SweepConfig, runs: list[Run], pending: list[Run]) -> None:
+        """Refuse to add runs to, or report the runs of, a results file made with other settings; record them.
 
         Besides its ids, a run depends on the method seed, the handler's mode, the method's options and
         (GEN-VAE) each space's checkpoint, by content. A results file keeps them in
         ``settings/<METHOD>.json``; a file from before that record is taken as it is.
         """
-        for method in sorted({r.method for r in pending}):
-            spaces = sorted({r.space for r in pending if r.method == method})
+        for method in sorted({r.method for r in runs}):
+            if not any(r.method == method for r in pending) and not self.settings_path(method).is_file():
+                continue
+            spaces = sorted({r.space for r in runs if r.method == method})
             new = run_settings(cfg, method, spaces)
             path = self.settings_path(method)
             try:
@@ -270,8 +272,8 @@ class ResultStore:
                 for key in ("method_seed", "mode", "options"):
                     if old.get(key) != new[key]:
                         raise UserError(f"{self.results_path(method)} was run with {key} {old.get(key)!r}, this "
-                                        f"command has {new[key]!r}; use the same settings to resume it, or "
-                                        "choose another --out")
+                                        f"command has {new[key]!r}; use the same settings to resume or report "
+                                        "it, or choose another --out")
                 for space in spaces:
                     before = old.get("checkpoints", {}).get(space, new["checkpoints"][space])
                     if before != new["checkpoints"][space]:
@@ -280,7 +282,7 @@ class ResultStore:
                                         f"{_describe_checkpoint(new['checkpoints'][space])}); use that "
                                         "checkpoint to resume it, or choose another --out")
                 new["checkpoints"] = {**old.get("checkpoints", {}), **new["checkpoints"]}
-            if new != old:
+            if new != old and any(r.method == method for r in pending):
                 atomic_write_bytes(path, orjson.dumps(new, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS))
 
     def timings_path(self, method: str) -> Path:
@@ -356,7 +358,7 @@ def run_sweep(cfg: SweepConfig, runs: list[Run], out_dir: str | Path, jobs: int 
     store = ResultStore(out_dir, sorted({r.method for r in runs}), cfg.trials)
     pending = [r for r in runs if not store.done(r)]
     check_checkpoints(cfg, pending)
-    store.check_settings(cfg, pending)
+    store.check_settings(cfg, runs, pending)
     if announce:
         print(announce, file=sys.stderr)
     bar = _progress(len(runs), len(runs) - len(pending), progress)

@@ -120,7 +120,8 @@ def test_a_results_file_is_resumed_only_with_its_own_settings(tiny_hpob, tmp_pat
     assert orjson.loads((out / "settings" / "RS.json").read_bytes())["method_seed"] == 0
     with pytest.raises(UserError, match="was run with method_seed 0, this command has 7"):
         run_sweep(SweepConfig(str(data_dir), str(surr_dir), trials=2, method_seed=7), second, out, progress=False)
-    run_sweep(SweepConfig(str(data_dir), str(surr_dir), trials=2, method_seed=7), first, out, progress=False)  # done
+    with pytest.raises(UserError, match="was run with method_seed 0, this command has 7"):   # done, not reported
+        run_sweep(SweepConfig(str(data_dir), str(surr_dir), trials=2, method_seed=7), first, out, progress=False)
     run_sweep(SweepConfig(str(data_dir), str(surr_dir), trials=2), second, out, progress=False)              # resumes
     assert sorted(load_results(out / "RS.json")["200"]["5"]) == ["test0", "test1"]
     (out / "settings" / "RS.json").write_text("{trunc")
