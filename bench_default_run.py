@@ -1,6 +1,7 @@
 """Time the default ``python example_gen.py`` run from start to finish, as a user would.
 
-    python bench_default_run.py            # runs it once in a temporary results folder
+    python bench_default_run.py                     # runs it once in a temporary results folder
+    python bench_default_run.py --trials 5          # other options go to example_gen.py
 
 Uses the bundled hpob-mini (or real HPO-B data in ./hpob-data, if present) and
 the bundled checkpoints, exactly like the default command; only the output
@@ -24,15 +25,17 @@ REPO = Path(__file__).resolve().parent
 @cli_main
 def main(argv=None) -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("extra", nargs="*", help="extra arguments for example_gen.py")
-    args = p.parse_args(argv)
+    p.epilog = "Any other option is passed to example_gen.py unchanged."
+    _, extra = p.parse_known_args(argv)
+    extra = [a for a in extra if a != "--"]
     with tempfile.TemporaryDirectory() as tmp:
         cmd = [sys.executable, str(REPO / "example_gen.py"), "--out", f"{tmp}/results", "--plot-dir",
-               f"{tmp}/plots", "--quiet", *args.extra]
+               f"{tmp}/plots", "--quiet", *extra]
         start = time.perf_counter()
         done = subprocess.run(cmd, cwd=REPO, env={**os.environ, "PYTHONUNBUFFERED": "1"})
         seconds = time.perf_counter() - start
-    print(f"default example_gen.py run: {seconds:.0f} s wall (exit {done.returncode}) on {os.cpu_count()} cores")
+    print(f"default example_gen.py run: {seconds:.0f} s wall (exit {done.returncode}) on {os.cpu_count()} cores "
+          "(its results folder above was temporary and is removed)")
     return done.returncode
 
 

@@ -45,6 +45,10 @@ def main(argv: list[str] | None = None) -> int:
     if args.cd_trial is not None:
         check_at_least("--cd-trial", args.cd_trial, 0)
     comparison = load_comparison(args.results, methods=args.methods, spaces=args.spaces)
+    unfinished = {m: n for m, n in comparison.unfinished.items() if n}
+    if unfinished:
+        print("warning: shorter runs that stopped below the optimum (truncated, not an early stop) are padded "
+              "with their last value: " + ", ".join(f"{m} {n}" for m, n in unfinished.items()), file=sys.stderr)
     files = find_results_files(args.results)
     discrete = sorted(m for m in comparison.methods if files[m].resolve().parent.name == "discrete")
     if discrete and len(discrete) < len(comparison.methods):

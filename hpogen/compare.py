@@ -116,6 +116,8 @@ class Comparison:
         missing: runs some methods have and others lack, mapped to the methods
             that lack them; left out of the comparison.
         padded: per method, how many compared runs were padded with their last value.
+        unfinished: per method, how many of those stopped below the optimum (not HPO-B's early stop,
+            which ends a run at incumbent 1: a truncated run).
         lengths: per method, the values per run in its file before the cut (T = min).
         seconds: per method, the seconds per suggestion over the compared runs
             (first T - 1 suggestions), or None when it has no timings.
@@ -128,6 +130,7 @@ class Comparison:
     incumbents: np.ndarray
     missing: dict[Run, list[str]] = field(default_factory=dict)
     padded: dict[str, int] = field(default_factory=dict)
+    unfinished: dict[str, int] = field(default_factory=dict)
     lengths: dict[str, int] = field(default_factory=dict)
     seconds: dict[str, np.ndarray | None] = field(default_factory=dict)
     sources: dict[str, dict[str, int] | None] = field(default_factory=dict)
@@ -212,13 +215,14 @@ def align_results(results: Mapping[str, Results], spaces: Sequence[str] | None =
                       for seeds in datasets.values() for curve in seeds.values()) for m in methods}
     n_values = min(lengths.values())
     incumbents = np.empty((len(methods), len(runs), n_values))  # (M, R, T)
-    padded = {}
+    padded, unfinished = {}, {}
     for i, method in enumerate(methods):
-        padded[method] = 0
+        padded[method] = unfinished[method] = 0
         for j, (space, dataset, seed) in enumerate(runs):
             curve = results[method][space][dataset][seed]
             if len(curve) < lengths[method]:
                 padded[method] += 1
+                unfinished[method] += curve[-1] < 1.0 - 1e-9
                 curve = curve + [curve[-1]] * (lengths[method] - len(curve))
             incumbents[i, j] = curve[:n_values]
 
@@ -233,7 +237,7 @@ def align_results(results: Mapping[str, Results], spaces: Sequence[str] | None =
         names = per_suggestion((sources or {}).get(method))
         counts[method] = dict(sorted(Counter(names).items())) if names else None
     return Comparison(methods=methods, runs=runs, incumbents=incumbents, missing=missing,
-                      padded=padded, lengths=lengths, seconds=seconds, sources=counts)
+                      padded=padded, unfinished=unfinished, lengths=lengths, seconds=seconds, sources=counts)
 
 
 def _run_key(run: Run) -> tuple:
@@ -641,6 +645,10 @@ def summary_markdown(comparison: Comparison, cd: CriticalDifference | None = Non
     if padded:
         lines += ["", "Runs that stopped early, padded with their last value: "
                   + ", ".join(f"{m} {n}" for m, n in padded.items()) + "."]
+    unfinished = {m: n for m, n in comparison.unfinished.items() if n}
+    if unfinished:
+        lines += ["", "Of those, shorter runs that stopped below the optimum (truncated, not an early stop; "
+                  "padded all the same): " + ", ".join(f"{m} {n}" for m, n in unfinished.items()) + "."]
     lines += ["", f"Missing runs (present for some methods, not all; left out): {len(comparison.missing)}"]
     lines += [f"- {line}" for line in describe_missing(comparison)]
     attribution = sources_table(comparison)

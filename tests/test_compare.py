@@ -53,7 +53,20 @@ def test_short_runs_are_padded_with_their_last_value():
     run = comparison.runs.index(("1", "10", "test0"))
     np.testing.assert_allclose(comparison.incumbents[0, run], [0.9, 0.95] + [1.0] * 9)
     assert comparison.padded == {"A": 1, "B": 0}
+    assert comparison.unfinished == {"A": 0, "B": 0}     # stopped at the optimum: HPO-B's early stop
     assert comparison.incumbents.shape == (2, 8, 11)
+
+
+def test_a_short_run_below_the_optimum_is_reported_as_truncated(tmp_path, capsys):
+    a = synthetic()
+    a["1"]["10"]["test0"] = [0.5, 0.7]        # stopped below the optimum: not an early stop
+    assert align_results({"A": a, "B": synthetic()}).unfinished == {"A": 1, "B": 0}
+    write_json(tmp_path / "res" / "A.json", a)
+    write_json(tmp_path / "res" / "B.json", synthetic())
+    assert benchmark_plot.main([str(tmp_path / "res"), "--out-dir", str(tmp_path / "plots")]) == 0
+    assert "warning: shorter runs that stopped below the optimum (truncated" in capsys.readouterr().err
+    assert "stopped below the optimum (truncated, not an early stop; padded all the same): A 1." in \
+        (tmp_path / "plots" / "summary.md").read_text()
 
 
 def test_files_of_different_lengths_are_cut_to_the_shortest():
