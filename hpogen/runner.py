@@ -400,8 +400,27 @@ def _run_pool(cfg: SweepConfig, pending: list[Run], jobs: int, finish: Callable[
             raise
 
 
+def check_ray_address(address: str | None, timeout: float = 5.0) -> None:
+    """A cluster address (``host:port`` or ``ray://host:port``) must accept a connection within ``timeout``
+    seconds; otherwise one line says so, instead of Ray retrying for minutes. Other values ("auto", none)
+    are left to Ray."""
+    import re
+    import socket
+
+    match = re.fullmatch(r"(?:ray://)?\[?([^\]/]+?)\]?:(\d+)", address or "")
+    if not match:
+        return
+    host, port = match.group(1), int(match.group(2))
+    try:
+        socket.create_connection((host, port), timeout=timeout).close()
+    except OSError as err:
+        raise UserError(f"cannot reach the Ray cluster at {address} ({err.strerror or type(err).__name__}); start "
+                        "it there (`ray start --head`) or check --ray's address") from None
+
+
 def _run_ray(cfg: SweepConfig, pending: list[Run], address: str | None,
              finish: Callable[[RunResult], None]) -> None:
+    check_ray_address(address)
     try:
         import ray
     except ImportError:

@@ -143,3 +143,26 @@ def test_a_results_file_is_resumed_only_with_its_own_settings(tiny_hpob, tmp_pat
         run_sweep(SweepConfig(str(data_dir), str(surr_dir), trials=1, checkpoint_dir=str(tmp_path / "a"),
                               method_options={"GEN-VAE": {"suggest": {"n_uniform": 8}}}), gen_second, out,
                   progress=False)
+
+
+def test_an_unreachable_ray_address_is_one_line_at_once(tiny_hpob, tmp_path, capsys):
+    import socket
+
+    from hpogen.runner import check_ray_address
+
+    with socket.socket() as sock:           # a port that was free a moment ago: nothing listens there
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    start = time.perf_counter()
+    code = example_gen.main(["--data-dir", str(tiny_hpob[0]), "--surrogates-dir", str(tiny_hpob[1]), "--method", "RS",
+                             "--trials", "2", "--seeds", "test0", "--quiet", "--out", str(tmp_path / "o"),
+                             "--ray", f"127.0.0.1:{port}"])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 2 and len(err) == 1 and f"cannot reach the Ray cluster at 127.0.0.1:{port}" in err[0]
+    assert time.perf_counter() - start < 30
+    with socket.socket() as server:          # a listening address passes; "auto" and none are Ray's
+        server.bind(("127.0.0.1", 0))
+        server.listen()
+        check_ray_address(f"ray://127.0.0.1:{server.getsockname()[1]}")
+    check_ray_address("auto")
+    check_ray_address(None)
