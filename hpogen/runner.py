@@ -415,7 +415,7 @@ def check_ray_address(address: str | None, timeout: float = 5.0) -> None:
         socket.create_connection((host, port), timeout=timeout).close()
     except OSError as err:
         raise UserError(f"cannot reach the Ray cluster at {address} ({err.strerror or type(err).__name__}); start "
-                        "it there (`ray start --head`) or check --ray's address") from None
+                        "it there (ray start --head) or check --ray's address") from None
 
 
 def _run_ray(cfg: SweepConfig, pending: list[Run], address: str | None,
