@@ -50,9 +50,10 @@ def run_ablation(handler, data_dir: str, surrogates_dir: str, checkpoint_dir: st
                           checkpoint_dir=checkpoint_dir if use_checkpoint else None,
                           method_options={"GEN-VAE": {"suggest": suggest}})
         run_sweep(cfg, runs, out_dir / slug(name), jobs=jobs, progress=progress)
-    done = [name for name in VARIANTS if (out_dir / slug(name) / "GEN-VAE.json").is_file()]
-    results = {name: load_results(out_dir / slug(name) / "GEN-VAE.json") for name in done}
-    timings = {name: load_timings(timings_path(out_dir / slug(name) / "GEN-VAE.json")) for name in done}
+    files = {name: out_dir / slug(name) / "GEN-VAE.json" for name in VARIANTS}
+    done = {name: path for name, path in files.items() if path.is_file()}
+    results = {name: load_results(path) for name, path in done.items()}
+    timings = {name: load_timings(timings_path(path)) for name, path in done.items()}
     comparison = align_results(results, timings=timings,
                                only_runs={(r.space, r.dataset, r.seed) for r in runs})
     table = summary_table(comparison, trials=[t for t in (10, 25, 50) if t <= trials] or [trials])

@@ -90,12 +90,14 @@ def check_fold_checkpoint(path: Path, meta_cfg=None) -> None:
     """A fold's checkpoint is reused only if it was meta-trained with the settings asked for now."""
     from dataclasses import asdict
 
-    import torch
-
     from hpogen.meta_training import MetaTrainConfig
+    from methods.generative_hpo import CheckpointError, load_checkpoint
 
     wanted = asdict(meta_cfg or MetaTrainConfig())
-    recorded = torch.load(path, map_location="cpu", weights_only=True).get("extra", {}).get("meta_train_config", {})
+    try:
+        recorded = load_checkpoint(path)[1].get("extra", {}).get("meta_train_config", {})
+    except CheckpointError as err:
+        raise UserError(str(err)) from None
     for key, value in wanted.items():
         if key in recorded and recorded[key] != value:
             raise UserError(f"{path} was meta-trained with {key} {recorded[key]!r}, this command asks for {value!r}; "

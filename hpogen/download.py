@@ -21,7 +21,6 @@ Example:
 """
 from __future__ import annotations
 
-import hashlib
 import http.client
 import os
 import re
@@ -38,7 +37,7 @@ import orjson
 from tqdm import tqdm
 
 from hpogen.errors import UserError
-from hpogen.results import current_umask, load_results, validate_results
+from hpogen.results import current_umask, load_results, sha256_of, validate_results
 
 USER_AGENT = "hpogen-download/1.0 (+https://github.com/machinelearningnuremberg/HPO-B)"
 TIMEOUT_S = 60.0          # per connect / per read, not for the whole transfer
@@ -252,14 +251,6 @@ def _receive(response: http.client.HTTPResponse, part: Path, offset: int, total:
     return part
 
 
-def sha256_of(path: str | os.PathLike, chunk_size: int = CHUNK_BYTES) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(chunk_size), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def verify_file(path: str | os.PathLike, size: int, sha256: str, label: str | None = None) -> None:
     """Check ``path``'s size and sha256; delete it and raise UserError if it is wrong.
 
@@ -275,7 +266,7 @@ def verify_file(path: str | os.PathLike, size: int, sha256: str, label: str | No
         path.unlink()
         raise UserError(f"{label} has the wrong size (expected {size:,} bytes, got {got:,}); "
                         "the bad file was deleted: rerun to download it again")
-    digest = sha256_of(path)
+    digest = sha256_of(path, CHUNK_BYTES)
     if digest != sha256.lower():
         path.unlink()
         raise UserError(f"{label} failed its checksum (expected sha256 {sha256}, got {digest}); "

@@ -7,6 +7,7 @@ naming it; it never replaces such a file.
 """
 from __future__ import annotations
 
+import hashlib
 import math
 import os
 import tempfile
@@ -18,6 +19,15 @@ import orjson
 from hpogen.errors import UserError
 
 Results = dict[str, dict[str, dict[str, list[float]]]]
+
+
+def sha256_of(path: str | os.PathLike, chunk_size: int = 1 << 20) -> str:
+    """Hex sha256 of a file, read ``chunk_size`` bytes at a time."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(chunk_size), b""):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> None:

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
+import socket
 import sys
 import time
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
@@ -23,7 +25,7 @@ import orjson
 from hpogen.checks import check_id
 from hpogen.errors import UserError
 from hpogen.results import (SOURCES_DIR, Results, atomic_write_bytes, has_run, load_results, load_sources,
-                            save_results, set_run)
+                            save_results, set_run, sha256_of)
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 MINI_ROOT = REPO_ROOT / "data" / "hpob-mini"
@@ -257,8 +259,9 @@ class ResultStore:
         (GEN-VAE) each space's checkpoint, by content. A results file keeps them in
         ``settings/<METHOD>.json``; a file from before that record is taken as it is.
         """
+        adding = {r.method for r in pending}
         for method in sorted({r.method for r in runs}):
-            if not any(r.method == method for r in pending) and not self.settings_path(method).is_file():
+            if method not in adding and not self.settings_path(method).is_file():
                 continue
             spaces = sorted({r.space for r in runs if r.method == method})
             new = run_settings(cfg, method, spaces)
@@ -282,7 +285,7 @@ class ResultStore:
                                         f"{_describe_checkpoint(new['checkpoints'][space])}); use that "
                                         "checkpoint to resume it, or choose another --out")
                 new["checkpoints"] = {**old.get("checkpoints", {}), **new["checkpoints"]}
-            if new != old and any(r.method == method for r in pending):
+            if new != old and method in adding:
                 atomic_write_bytes(path, orjson.dumps(new, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS))
 
     def timings_path(self, method: str) -> Path:
@@ -311,7 +314,7 @@ def run_settings(cfg: SweepConfig, method: str, spaces: Iterable[str]) -> dict:
     checkpoints = {}
     for space in spaces:
         path = checkpoint_for(cfg, Run(method, space, "", ""))
-        checkpoints[space] = hashlib.sha256(Path(path).read_bytes()).hexdigest() if path else None
+        checkpoints[space] = sha256_of(path) if path else None
     return {"method_seed": cfg.method_seed, "mode": cfg.mode,
             "options": orjson.loads(orjson.dumps(cfg.method_options.get(method) or {})),   # as stored
             "checkpoints": checkpoints}
@@ -404,9 +407,6 @@ def check_ray_address(address: str | None, timeout: float = 5.0) -> None:
     """A cluster address (``host:port`` or ``ray://host:port``) must accept a connection within ``timeout``
     seconds; otherwise one line says so, instead of Ray retrying for minutes. Other values ("auto", none)
     are left to Ray."""
-    import re
-    import socket
-
     match = re.fullmatch(r"(?:ray://)?\[?([^\]/]+?)\]?:(\d+)", address or "")
     if not match:
         return

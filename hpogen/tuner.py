@@ -35,7 +35,6 @@ Example:
 """
 from __future__ import annotations
 
-import hashlib
 import math
 import numbers
 import signal
@@ -51,7 +50,7 @@ import numpy as np
 import orjson
 
 from hpogen.errors import UserError
-from hpogen.results import atomic_write_bytes
+from hpogen.results import atomic_write_bytes, sha256_of
 from hpogen.search_space import Config, SearchSpace
 
 STUDY_FORMAT = "hpogen-study/1"
@@ -181,7 +180,8 @@ class Tuner:
         self.space = space
         self.method_name = method
         self.checkpoint = None if checkpoint is None else str(checkpoint)
-        self.checkpoint_sha256 = None if checkpoint is None else _sha256(checkpoint)
+        # a resumed study must use the very checkpoint it started with
+        self.checkpoint_sha256 = None if checkpoint is None else sha256_of(checkpoint)
         self.seed = int(seed)
         self.direction = direction
         self.n_initial = int(n_initial)
@@ -343,19 +343,19 @@ class Tuner:
             raise UserError(f"study file {path} is corrupt or not a study; move it aside or delete it "
                             "to start a new study") from None
         for key, expected in self._header().items():
-            if key == "hyperparameters" and key in data and data[key] != expected:
+            # the checkpoint's content counts, not its path; studies from before the hyperparameters' definitions
+            # and the objective were recorded are checked without them (the columns still are)
+            if key == "checkpoint" or (key in ("hyperparameters", "objective") and key not in data):
+                continue
+            if data.get(key) == expected:
+                continue
+            if key == "hyperparameters":
                 old, new = next(((o, n) for o, n in zip(data[key] + [None] * len(expected), expected) if o != n),
                                 (data[key], expected))
                 raise UserError(f"study file {path} was made with hyperparameter {old}, not {new}; use the same "
                                 "search space to resume it or another path for a new study")
-            recorded_since = ("hyperparameters", "objective")    # studies from before are checked without them
-            if key in recorded_since and key not in data:
-                continue
-            if key not in ("checkpoint", "hyperparameters") and data.get(key) != expected:
-                # the checkpoint's content counts, not its path; studies from before the definitions were
-                # recorded are checked by their columns
-                raise UserError(f"study file {path} was made with {key}={data.get(key)!r}, not {expected!r}; "
-                                "use the same settings to resume it or another path for a new study")
+            raise UserError(f"study file {path} was made with {key}={data.get(key)!r}, not {expected!r}; "
+                            "use the same settings to resume it or another path for a new study")
         for trial in trials:
             trial["config"] = self.space.validate(trial["config"])
         self.trials = trials
@@ -366,15 +366,6 @@ class Tuner:
             if trial["source"] == "method":
                 X, y = self.history(trials[: trial["history"]])
                 self.method.observe_and_suggest(X, y)
-
-
-def _sha256(path: str | Path) -> str:
-    """Hex digest of a file: a resumed study must use the very checkpoint it started with."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def _entropy(seed: int, *parts: int | str) -> list[int]:
