@@ -4,7 +4,9 @@ Works on any HPO-B-layout data (hpob-mini or HPO-B itself): reads
 ``meta-test-dataset.json`` and writes ``surrogate-{space}-{dataset}.json``,
 ``summary-stats.json`` and ``fit-report.json`` to --out (adding to the entries of
 surrogates already there, e.g. another space's). Prints each
-surrogate's held-out R^2 / Spearman and the medians.
+surrogate's held-out R^2 / Spearman and the medians. Rerun after an
+interruption, it keeps the surrogates already fitted with the same settings on
+the same data and fits the rest (--refit fits every one again).
 
 Example:
     python train_surrogates.py --data-dir data/hpob-mini/hpob-data \\
@@ -33,6 +35,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--threads", type=int, default=1, help="xgboost threads (default: 1)")
     parser.add_argument("--quick", action="store_true",
                         help="smoke run: tiny grid (eta 0.1/0.3, <= 100 rounds)")
+    parser.add_argument("--refit", action="store_true",
+                        help="fit every surrogate again, also those already in --out fitted with these "
+                             "settings on these data (default: keep them, so a rerun resumes)")
     parser.add_argument("--quiet", action="store_true", help="no progress output")
     return parser.parse_args(argv)
 
@@ -46,7 +51,8 @@ def main(argv: list[str] | None = None) -> int:
     check_output_dir(args.out, "--out")
     start = time.perf_counter()
     surrogates.train_all(args.data_dir, args.out, args.search_spaces, seed=args.seed,
-                         threads=args.threads, progress=not args.quiet, quick=args.quick)
+                         threads=args.threads, progress=not args.quiet, quick=args.quick,
+                         refit=args.refit)
     if not args.quiet:
         print(f"done in {time.perf_counter() - start:.0f} s")
     return 0

@@ -19,6 +19,7 @@ Example:
 """
 from __future__ import annotations
 
+import hashlib
 import math
 from dataclasses import dataclass
 from pathlib import Path
@@ -170,8 +171,13 @@ def heldout_fit(X: np.ndarray, y: np.ndarray, seed: int = 0, threads: int = 1,
 
 def train_all(data_dir: str | Path, out_dir: str | Path,
               search_spaces: Sequence[str] | None = None, seed: int = 0, threads: int = 1,
-              progress: bool = True, quick: bool = False) -> dict[str, SurrogateFit]:
-    """Fit, save and report one surrogate per meta-test dataset.
+              progress: bool = True, quick: bool = False, refit: bool = False) -> dict[str, SurrogateFit]:
+    """Fit, save and report one surrogate per meta-test dataset; an interrupted call resumes.
+
+    ``summary-stats.json`` and ``fit-report.json`` are written after each surrogate, and each
+    entry of the report records the settings and the sha256 of the data it was fitted with. A
+    surrogate whose file and entries are there, fitted with the same settings on the same data,
+    is kept as it is (``refit=True`` fits it again).
 
     Args:
         data_dir: folder with ``meta-test-dataset.json`` (or its parent).
@@ -181,47 +187,70 @@ def train_all(data_dir: str | Path, out_dir: str | Path,
         threads: xgboost threads.
         progress: print each surrogate's fit as it is done, and the medians.
         quick: a tiny grid (2 etas, <= 100 rounds), for tests.
+        refit: fit every surrogate again, even one already fitted this way.
 
     Returns:
-        {"surrogate-{space}-{dataset}": SurrogateFit}.
+        {"surrogate-{space}-{dataset}": SurrogateFit}, the kept ones included.
     """
     from tqdm import tqdm
 
     etas, max_rounds = ((0.1, 0.3), 100) if quick else (ETAS, MAX_ROUNDS)
+    settings = {"max_depth": MAX_DEPTH, "etas": list(etas), "max_rounds": max_rounds,
+                "folds": N_FOLDS, "heldout_fraction": HELDOUT_FRACTION, "seed": seed}
     data = load_meta_test(data_dir, search_spaces)
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     # the folder's other surrogates (other spaces, fitted by an earlier call) keep their entries
-    old_stats = _read_entries(out_dir / "summary-stats.json", None)
-    old_fits = _read_entries(out_dir / "fit-report.json", "surrogates")
+    stats = _read_entries(out_dir / "summary-stats.json", None)
+    entries = _read_entries(out_dir / "fit-report.json", "surrogates")
     fits: dict[str, SurrogateFit] = {}
-    stats: dict[str, dict[str, float]] = {}
     jobs = [(s, d) for s in data for d in data[s]]
+    kept = 0
     for space, dataset in tqdm(jobs, desc="surrogates", disable=not progress):
         X, y = data[space][dataset]
         name = f"surrogate-{space}-{dataset}"
+        digest = data_sha256(X, y)
+        old = entries.get(name)
+        if (not refit and isinstance(old, dict) and old.get("settings") == settings
+                and old.get("data_sha256") == digest and name in stats and (out_dir / f"{name}.json").is_file()):
+            fits[name] = SurrogateFit(**{k: old[k] for k in SurrogateFit.__dataclass_fields__})
+            kept += 1
+            continue
         r2, rho = heldout_fit(X, y, seed, threads, etas, max_rounds)
         eta, rounds, cv_rmse = select_hyperparameters(X, y, seed, threads, etas, max_rounds)
         booster = fit_booster(X, y, eta, rounds, seed, threads)
         booster.save_model(str(out_dir / f"{name}.json"))
         stats[name] = {"y_min": float(y.min()), "y_max": float(y.max())}
         fits[name] = SurrogateFit(eta, rounds, cv_rmse, r2, rho, len(y))
+        entries[name] = {**vars(fits[name]), "settings": settings, "data_sha256": digest}
+        _write_reports(out_dir, stats, entries, settings)   # after each fit: an interruption loses one
         if progress:
             tqdm.write(f"{name}: n={len(y)} eta={eta} rounds={rounds} "
                        f"held-out R^2={r2:.3f} Spearman={rho:.3f}")
-    atomic_write_bytes(out_dir / "summary-stats.json",
-                       orjson.dumps({**old_stats, **stats}, option=orjson.OPT_INDENT_2))
-    every = {**old_fits, **{k: vars(v) for k, v in fits.items()}}
-    report = {"settings": {"max_depth": MAX_DEPTH, "etas": list(etas), "max_rounds": max_rounds,
-                           "folds": N_FOLDS, "heldout_fraction": HELDOUT_FRACTION, "seed": seed},
-              "median_r2": median([f["r2"] for f in every.values() if "r2" in f]),
-              "median_spearman": median([f["spearman"] for f in every.values() if "spearman" in f]),
-              "surrogates": every}
-    atomic_write_bytes(out_dir / "fit-report.json", orjson.dumps(report, option=orjson.OPT_INDENT_2))
+    report = _write_reports(out_dir, stats, entries, settings)
     if progress:
-        print(f"{len(fits)} surrogates fitted, {len(every)} in {out_dir}; over all of them, median held-out "
-              f"R^2 {report['median_r2']:.3f}, Spearman {report['median_spearman']:.3f}")
+        again = f" ({kept} already fitted this way, kept; --refit fits them again)" if kept else ""
+        print(f"{len(fits) - kept} surrogates fitted{again}, {len(entries)} in {out_dir}; over all of them, "
+              f"median held-out R^2 {report['median_r2']:.3f}, Spearman {report['median_spearman']:.3f}")
     return fits
+
+
+def data_sha256(X: np.ndarray, y: np.ndarray) -> str:
+    """sha256 of one dataset's (X, y) as float64, to tell whether a surrogate was fitted on these data."""
+    digest = hashlib.sha256(np.ascontiguousarray(X, dtype=np.float64).tobytes())
+    digest.update(np.ascontiguousarray(y, dtype=np.float64).tobytes())
+    return digest.hexdigest()
+
+
+def _write_reports(out_dir: Path, stats: dict, entries: dict, settings: dict) -> dict:
+    """Write summary-stats.json and fit-report.json (atomically) from every entry; returns the report."""
+    atomic_write_bytes(out_dir / "summary-stats.json", orjson.dumps(stats, option=orjson.OPT_INDENT_2))
+    report = {"settings": settings,
+              "median_r2": median([f["r2"] for f in entries.values() if "r2" in f]),
+              "median_spearman": median([f["spearman"] for f in entries.values() if "spearman" in f]),
+              "surrogates": entries}
+    atomic_write_bytes(out_dir / "fit-report.json", orjson.dumps(report, option=orjson.OPT_INDENT_2))
+    return report
 
 
 def _read_entries(path: Path, key: str | None) -> dict:

@@ -119,3 +119,47 @@ def test_cli_out_that_is_a_file_and_malformed_data(data_root, tmp_path, capsys):
                                                                                         "y": [[1], [2]]}}}))
     assert train_surrogates.main(["--data-dir", str(root), "--out", str(tmp_path / "o"), "--quick"]) == 2
     assert "needs rectangular numeric 'X' and 'y'" in capsys.readouterr().err
+
+
+def test_a_rerun_keeps_what_was_fitted_and_fits_the_rest(data_root, tmp_path, monkeypatch):
+    root, content = data_root
+    out = tmp_path / "resume"
+    calls = []
+    real_fit = surrogates.heldout_fit
+
+    def counted(X, y, *args, **kwargs):           # called once per surrogate fitted
+        calls.append(len(y))
+        if len(calls) == 3:                    # the third surrogate: the process is interrupted
+            raise KeyboardInterrupt
+        return real_fit(X, y, *args, **kwargs)
+
+    monkeypatch.setattr(surrogates, "heldout_fit", counted)
+    with pytest.raises(KeyboardInterrupt):
+        surrogates.train_all(root, out, progress=False, quick=True)
+    first_two = {"surrogate-5971-a", "surrogate-5971-b"}
+    assert set(json.loads((out / "summary-stats.json").read_text())) == first_two
+    report = json.loads((out / "fit-report.json").read_text())
+    assert set(report["surrogates"]) == first_two
+    assert report["surrogates"]["surrogate-5971-a"]["settings"]["etas"] == [0.1, 0.3]
+    saved = (out / "surrogate-5971-a.json").read_bytes()
+
+    calls.clear()
+    fits = surrogates.train_all(root, out, progress=False, quick=True)
+    assert len(calls) == 2                      # only the two mini-svm surrogates were fitted
+    assert set(fits) == {f"surrogate-{s}-{d}" for s in content for d in ("a", "b")}
+    assert fits["surrogate-5971-a"].eta == report["surrogates"]["surrogate-5971-a"]["eta"]
+    assert (out / "surrogate-5971-a.json").read_bytes() == saved
+    assert set(json.loads((out / "summary-stats.json").read_text())) == set(fits)
+
+    calls.clear()
+    surrogates.train_all(root, out, ["5971"], progress=False, quick=True, seed=1)     # other settings: fit again
+    assert len(calls) == 2
+    calls.clear()
+    content["5971"]["a"]["y"][0] = [0.0]                                            # other data: fit again
+    (root / "hpob-data" / "meta-test-dataset.json").write_text(json.dumps(content))
+    surrogates.train_all(root, out, ["5971"], progress=False, quick=True, seed=1)
+    assert len(calls) == 1
+    calls.clear()
+    assert train_surrogates.main(["--data-dir", str(root), "--out", str(out), "--search-spaces", "5971",
+                                  "--quick", "--seed", "1", "--refit", "--quiet"]) == 0
+    assert len(calls) == 2
