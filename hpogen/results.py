@@ -95,7 +95,19 @@ def validate_results(data: Any, name: str = "results", incumbents: bool = True) 
                     raise UserError(f"{name}: {space}/{dataset}/{seed} has values outside [0, 1], so it does not "
                                     "hold normalised incumbents (a timings or initial-design file?); pass HPO-B "
                                     "results files")
+    if incumbents:
+        _check_mostly_non_decreasing(data, name)
     return data
+
+
+def _check_mostly_non_decreasing(data: Results, name: str) -> None:
+    """An incumbent (the best so far) never decreases. HPO-B's own published files have a few runs
+    that do (13 of 430 in GP.json), a timings file has nearly all; refuse a file where most runs do."""
+    curves = [c for datasets in data.values() for seeds in datasets.values() for c in seeds.values() if len(c) >= 3]
+    falling = sum(any(b < a - 1e-9 for a, b in zip(c, c[1:])) for c in curves)
+    if curves and falling > len(curves) / 2:
+        raise UserError(f"{name}: {falling} of its {len(curves)} runs decrease, so it does not hold incumbents "
+                        "(best so far, which never decrease; a timings file?); pass HPO-B results files")
 
 
 def load_results(path: str | os.PathLike, missing_ok: bool = False, incumbents: bool = True) -> Results:

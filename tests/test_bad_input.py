@@ -356,6 +356,13 @@ def test_plot_refuses_files_that_are_not_incumbents_and_checks_the_distribution_
     assert benchmark_plot.main([str(out / "RS.json"), str(tmp_path / "init.json"), "--out-dir",
                                 str(tmp_path / "p")]) == 2
     one_error_line(capsys, "init.json", "values outside [0, 1]")
+    timings = {"200": {"5": {f"test{i}": [0.071, 0.064 + 0.001 * i, 0.069] for i in range(3)},
+                       "6": {"test0": [0.2, 0.3, 0.4]}}}       # seconds per suggestion, each below 1
+    (tmp_path / "timings.json").write_bytes(orjson.dumps(timings))
+    assert benchmark_plot.main([str(out / "RS.json"), str(tmp_path / "timings.json"), "--out-dir",
+                                str(tmp_path / "p")]) == 2
+    one_error_line(capsys, "timings.json", "3 of its 4 runs decrease, so it does not hold incumbents")
+    assert not (tmp_path / "p").exists()
     for extra, message in ((["--distribution", "NOPE"], "method 'NOPE' is not among"),
                            (["--distribution", "RS", "--distribution-trials", "0", "99"],
                             "--distribution-trials 99 outside the compared trials 0..2")):
