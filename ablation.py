@@ -5,7 +5,9 @@
 
 Writes each variant's results under ``results/<benchmark>-validation/ablation/<variant>/``
 (``--split test``: ``results/<benchmark>/ablation/``) and the table of every variant run there so far
-to ``ablation.md`` beside them; reruns resume.
+to ``ablation.md`` beside them; reruns resume. ``--method-seeds 0 1 2`` runs each variant with
+three seeds of GEN-VAE's own randomness and writes ``ablation-method-seeds-0-1-2.md``, each run's
+curve averaged over them.
 """
 from __future__ import annotations
 
@@ -35,8 +37,13 @@ def main(argv=None) -> None:
     p.add_argument("--jobs", type=int, default=1, help="local worker processes (default: 1)")
     p.add_argument("--out", help="results folder (default: results/<benchmark>-validation/ablation, "
                                  "with --split test results/<benchmark>/ablation)")
+    p.add_argument("--method-seeds", type=int, nargs="+", default=[0],
+                   help="seeds of GEN-VAE's own randomness; with others than 0, each variant runs with each, and "
+                        "ablation-method-seeds-....md averages each run over them (default: 0)")
     p.add_argument("--quiet", action="store_true")
     args = p.parse_args(argv)
+    for seed in args.method_seeds:
+        check_at_least("--method-seeds", seed, 0)
     for name in args.variants or []:
         if name not in VARIANTS:
             raise UserError(f"unknown variant {name!r}; valid: {'; '.join(VARIANTS)}")
@@ -62,7 +69,7 @@ def main(argv=None) -> None:
     handler = get_handler(str(data_dir), "v3-test", str(surr_dir))
     print(run_ablation(handler, str(data_dir), str(surr_dir), str(checkpoint_dir), out, args.search_spaces,
                        args.protocol, args.trials, args.variants, args.jobs, progress=not args.quiet,
-                       seeds=args.seeds),
+                       seeds=args.seeds, method_seeds=args.method_seeds),
           file=sys.stdout)
 
 

@@ -2,11 +2,18 @@
 
 Every variant runs the same (space, dataset, seed) runs; results go to
 ``<out>/<variant>/GEN-VAE.json`` and the comparison table (regret and rank at
-10, 25, 50 trials, seconds per suggestion) to ``<out>/ablation.md``.
+10, 25, 50 trials, seconds per suggestion) to ``<out>/ablation.md``. With
+other method seeds (the seed of GEN-VAE's own randomness; 0 by default) each
+variant's runs for seed k go to ``<out>/<variant>/method-seed-<k>/``, and a
+second table, each run's curve averaged over the method seeds, to
+``<out>/ablation-method-seeds-<k1>-<k2>-....md``: on a few dozen runs one
+seed's table moves with every change of the method's random path.
 """
 from __future__ import annotations
 
 from pathlib import Path
+
+import numpy as np
 
 from hpogen.compare import align_results, load_timings, summary_table, timings_path
 from hpogen.results import load_results
@@ -33,31 +40,85 @@ def slug(name: str) -> str:
     return "".join(c if c.isalnum() else "-" for c in name).strip("-").replace("--", "-")
 
 
+def variant_dir(out_dir: Path, name: str, method_seed: int = 0) -> Path:
+    """Where one variant's results for one method seed go (seed 0: the variant's folder itself)."""
+    return out_dir / slug(name) / (f"method-seed-{method_seed}" if method_seed else "")
+
+
 def run_ablation(handler, data_dir: str, surrogates_dir: str, checkpoint_dir: str, out_dir: str | Path,
                  spaces: list[str] | None = None, protocol: str = "continuous", trials: int = 50,
                  variants: list[str] | None = None, jobs: int = 1, progress: bool = True,
-                 seeds: list[str] | None = None) -> str:
+                 seeds: list[str] | None = None, method_seeds: list[int] | None = None) -> str:
     """Run the variants and return the markdown table (also written to ``out_dir/ablation.md``).
 
     The table has every variant whose results are in ``out_dir`` (those run before as well as
     ``variants``), on the runs asked for, at 10, 25 and 50 trials (those within ``trials``).
+    With ``method_seeds`` other than [0], every variant runs with each of them and the table
+    returned (written to ``ablation-method-seeds-....md``) averages each run's curve over them; the
+    variants with results for every one of those seeds are in it.
     """
     out_dir = results_dir_for(out_dir, protocol)
+    method_seeds = list(dict.fromkeys(method_seeds or [0]))
     runs = plan_runs(handler, ["GEN-VAE"], spaces, seeds=seeds)
     for name in variants or list(VARIANTS):
         use_checkpoint, suggest = VARIANTS[name]
-        cfg = SweepConfig(data_dir=data_dir, surrogates_dir=surrogates_dir, protocol=protocol, trials=trials,
-                          checkpoint_dir=checkpoint_dir if use_checkpoint else None,
-                          method_options={"GEN-VAE": {"suggest": suggest}})
-        run_sweep(cfg, runs, out_dir / slug(name), jobs=jobs, progress=progress)
-    files = {name: out_dir / slug(name) / "GEN-VAE.json" for name in VARIANTS}
-    done = {name: path for name, path in files.items() if path.is_file()}
-    results = {name: load_results(path) for name, path in done.items()}
-    timings = {name: load_timings(timings_path(path)) for name, path in done.items()}
-    comparison = align_results(results, timings=timings,
-                               only_runs={(r.space, r.dataset, r.seed) for r in runs})
-    table = summary_table(comparison, trials=[t for t in (10, 25, 50) if t <= trials] or [trials])
-    text = (f"GEN-VAE ablation, {protocol} protocol, {len(comparison.runs)} runs "
-            f"({', '.join(comparison.spaces)}), ranks among the variants.\n\n{table}\n")
+        for method_seed in method_seeds:
+            cfg = SweepConfig(data_dir=data_dir, surrogates_dir=surrogates_dir, protocol=protocol, trials=trials,
+                              checkpoint_dir=checkpoint_dir if use_checkpoint else None, method_seed=method_seed,
+                              method_options={"GEN-VAE": {"suggest": suggest}})
+            run_sweep(cfg, runs, variant_dir(out_dir, name, method_seed), jobs=jobs, progress=progress)
+    only_runs = {(r.space, r.dataset, r.seed) for r in runs}
+    budgets = [t for t in (10, 25, 50) if t <= trials] or [trials]
+    text = _table(out_dir, [0], only_runs, budgets, protocol)
     (out_dir / "ablation.md").write_text(text)
+    if method_seeds != [0]:
+        text = _table(out_dir, method_seeds, only_runs, budgets, protocol)
+        (out_dir / f"ablation-method-seeds-{'-'.join(map(str, method_seeds))}.md").write_text(text)
     return text
+
+
+def _table(out_dir: Path, method_seeds: list[int], only_runs: set, budgets: list[int], protocol: str) -> str:
+    """The markdown table of every variant with results for all ``method_seeds``, each run's incumbent
+    curve averaged over them (one seed: its own results)."""
+    results, timings = {}, {}
+    for name in VARIANTS:
+        paths = [variant_dir(out_dir, name, k) / "GEN-VAE.json" for k in method_seeds]
+        if not all(path.is_file() for path in paths):
+            continue
+        per_seed = [load_results(path) for path in paths]
+        results[name] = _mean_curves(per_seed)
+        timings[name] = _concatenated([t for t in (load_timings(timings_path(path)) for path in paths) if t])
+    comparison = align_results(results, timings=timings, only_runs=only_runs)
+    table = summary_table(comparison, trials=budgets)
+    over = ("" if method_seeds == [0] else
+            f", each run's curve the mean over method seeds {', '.join(map(str, method_seeds))}")
+    return (f"GEN-VAE ablation, {protocol} protocol, {len(comparison.runs)} runs "
+            f"({', '.join(comparison.spaces)}){over}, ranks among the variants.\n\n{table}\n")
+
+
+def _mean_curves(per_seed: list[dict]) -> dict:
+    """{space: {dataset: {seed: curve}}}: the mean curve of the runs every method seed has."""
+    first, out = per_seed[0], {}
+    for space, datasets in first.items():
+        for dataset, seeds in datasets.items():
+            for seed in seeds:
+                curves = [r.get(space, {}).get(dataset, {}).get(seed) for r in per_seed]
+                if any(c is None for c in curves) or len({len(c) for c in curves}) != 1:
+                    continue
+                out.setdefault(space, {}).setdefault(dataset, {})[seed] = [float(v) for v in
+                                                                           np.mean(curves, axis=0)]
+    return out
+
+
+def _concatenated(per_seed: list[dict]) -> dict | None:
+    """Timings of several method seeds as one: each run's per-suggestion seconds, all seeds together
+    (None without any)."""
+    if not per_seed:
+        return None
+    out: dict = {}
+    for timing in per_seed:
+        for space, datasets in timing.items():
+            for dataset, seeds in datasets.items():
+                for seed, seconds in seeds.items():
+                    out.setdefault(space, {}).setdefault(dataset, {}).setdefault(seed, []).extend(seconds)
+    return out

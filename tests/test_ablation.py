@@ -1,3 +1,4 @@
+import numpy as np
 import pytest
 
 import ablation
@@ -65,3 +66,25 @@ def test_benchmark_validation_split_checks_names_before_fitting_anything(tiny_hp
                            "--methods", "RS", "--search-spaces", "nope", "--out", str(tmp_path / "r"),
                            "--plot-dir", str(tmp_path / "p"), "--quiet"]) == 2
     assert "unknown search space 'nope'" in capsys.readouterr().err
+
+
+def test_ablation_with_method_seeds_averages_each_run_over_them(tiny_hpob, tmp_path):
+    data_dir, surr_dir = tiny_hpob
+    meta_train_space(data_dir, "200", tmp_path / "ckpt", MetaTrainConfig(steps=4, batch_size=4, max_history=12,
+                                                                          val_every=2), progress=False)
+    common = ["--data-dir", str(data_dir), "--surrogates-dir", str(surr_dir), "--split", "test", "--search-spaces",
+              "200", "--trials", "3", "--checkpoint-dir", str(tmp_path / "ckpt"), "--out", str(tmp_path / "abl"),
+              "--quiet", "--variants", DEFAULT_VARIANT]
+    assert ablation.main([*common, "--method-seeds", "0", "1"]) == 0
+    folder = tmp_path / "abl" / slug(DEFAULT_VARIANT)
+    seed0, seed1 = load_results(folder / "GEN-VAE.json"), load_results(folder / "method-seed-1" / "GEN-VAE.json")
+    assert any(seed0["200"][d][s] != seed1["200"][d][s] for d in seed0["200"] for s in seed0["200"][d])
+    mean_table = (tmp_path / "abl" / "ablation-method-seeds-0-1.md").read_text()
+    assert "10 runs" in mean_table and "mean over method seeds 0, 1" in mean_table
+    regrets = [np.mean([1 - (seed0["200"][d][s][3] + seed1["200"][d][s][3]) / 2
+                        for d in seed0["200"] for s in seed0["200"][d]])]
+    row = next(line for line in mean_table.splitlines() if line.startswith(f"| {DEFAULT_VARIANT} |"))
+    assert float(row.split("|")[2]) == pytest.approx(regrets[0], abs=6e-5)     # regret at the last trial, 3
+    single = (tmp_path / "abl" / "ablation.md").read_text()
+    assert "mean over method seeds" not in single
+    assert ablation.main([*common[:-2], "--method-seeds", "-1"]) == 2
