@@ -901,3 +901,50 @@ def regret_distribution_table(comparison: Comparison, method: str, trials: Seque
         cells.append(f"{np.median(values):.4f} [{values.min():.4f}, {values.max():.4f}]")
     lines.append(f"| all | all | {len(regret)} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
+
+
+@dataclass
+class Reproduction:
+    """Two results files of the same method compared run by run (see :func:`reproduction`)."""
+
+    common: int                       # runs in both
+    identical: int                    # runs with the same curve, value for value
+    first_difference: dict            # run (space, dataset, seed) -> first trial where the curves differ
+    mean_regret: dict                 # trial -> (mean regret of the first file, of the second), common runs
+    only_first: int                   # runs in the first file alone
+    only_second: int                  # runs in the second file alone
+
+    def markdown(self, names: tuple[str, str], trials: Sequence[int]) -> str:
+        lines = [f"{self.common} runs in both ({self.only_first} only in {names[0]}, {self.only_second} only in "
+                 f"{names[1]}); {self.identical} identical, {self.common - self.identical} different.", ""]
+        if self.common:
+            lines += ["| trial | mean regret, " + names[0] + " | mean regret, " + names[1] + " |", "| --- | --- | --- |"]
+            lines += [f"| {t} | {self.mean_regret[t][0]:.4f} | {self.mean_regret[t][1]:.4f} |" for t in trials
+                      if t in self.mean_regret]
+        if self.first_difference:
+            lines += ["", "First trial at which a run differs: " + ", ".join(
+                f"{'/'.join(run)} at {t}" for run, t in sorted(self.first_difference.items()))]
+        return "\n".join(lines) + "\n"
+
+
+def reproduction(first: Results, second: Results, trials: Sequence[int] = SUMMARY_TRIALS) -> Reproduction:
+    """Which runs of two results files have the same incumbent curve (exactly), where the others part, and
+    the mean regret (1 - incumbent) of each over the runs both have, at ``trials`` within the curves."""
+    def runs(results: Results) -> dict:
+        return {(space, dataset, seed): curve for space, datasets in results.items()
+                for dataset, seeds in datasets.items() for seed, curve in seeds.items()}
+
+    a, b = runs(first), runs(second)
+    common = sorted(set(a) & set(b))
+    first_difference = {}
+    for run in common:
+        x, y = a[run], b[run]
+        if x != y:
+            first_difference[run] = next((t for t, (u, v) in enumerate(zip(x, y)) if u != v), min(len(x), len(y)))
+    mean_regret = {}
+    for t in trials:
+        pairs = [(a[run][t], b[run][t]) for run in common if t < len(a[run]) and t < len(b[run])]
+        if len(pairs) == len(common) and pairs:
+            mean_regret[t] = tuple(float(np.mean([1.0 - p[i] for p in pairs])) for i in (0, 1))
+    return Reproduction(len(common), len(common) - len(first_difference), first_difference, mean_regret,
+                        len(set(a) - set(b)), len(set(b) - set(a)))
