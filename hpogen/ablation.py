@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from hpogen.compare import align_results, load_timings, summary_table, timings_path
-from hpogen.results import load_results
+from hpogen.results import Results, load_results, runs_of, set_run
 from hpogen.runner import SweepConfig, plan_runs, results_dir_for, run_sweep
 
 # name -> (uses the meta-trained checkpoint, suggest options)
@@ -96,29 +96,27 @@ def _table(out_dir: Path, method_seeds: list[int], only_runs: set, budgets: list
             f"({', '.join(comparison.spaces)}){over}, ranks among the variants.\n\n{table}\n")
 
 
-def _mean_curves(per_seed: list[dict]) -> dict:
+def _mean_curves(per_seed: list[Results]) -> Results:
     """{space: {dataset: {seed: curve}}}: the mean curve of the runs every method seed has."""
-    first, out = per_seed[0], {}
-    for space, datasets in first.items():
-        for dataset, seeds in datasets.items():
-            for seed in seeds:
-                curves = [r.get(space, {}).get(dataset, {}).get(seed) for r in per_seed]
-                if any(c is None for c in curves) or len({len(c) for c in curves}) != 1:
-                    continue
-                out.setdefault(space, {}).setdefault(dataset, {})[seed] = [float(v) for v in
-                                                                           np.mean(curves, axis=0)]
+    flat = [runs_of(r) for r in per_seed]
+    out: Results = {}
+    for run in flat[0]:
+        curves = [f.get(run) for f in flat]
+        if all(c is not None for c in curves) and len({len(c) for c in curves}) == 1:
+            set_run(out, *run, np.mean(curves, axis=0))
     return out
 
 
-def _concatenated(per_seed: list[dict]) -> dict | None:
+def _concatenated(per_seed: list[Results]) -> Results | None:
     """Timings of several method seeds as one: each run's per-suggestion seconds, all seeds together
     (None without any)."""
     if not per_seed:
         return None
-    out: dict = {}
+    seconds: dict[tuple[str, str, str], list] = {}
     for timing in per_seed:
-        for space, datasets in timing.items():
-            for dataset, seeds in datasets.items():
-                for seed, seconds in seeds.items():
-                    out.setdefault(space, {}).setdefault(dataset, {}).setdefault(seed, []).extend(seconds)
+        for run, values in runs_of(timing).items():
+            seconds.setdefault(run, []).extend(values)
+    out: Results = {}
+    for run, values in seconds.items():
+        set_run(out, *run, values)
     return out

@@ -39,7 +39,7 @@ import numpy as np
 from scipy import stats
 
 from hpogen.errors import UserError
-from hpogen.results import SOURCES_DIR, Results, load_per_suggestion, load_results, load_sources
+from hpogen.results import SOURCES_DIR, Results, load_per_suggestion, load_results, load_sources, runs_of
 
 Run = tuple[str, str, str]  # (space, dataset, seed)
 
@@ -930,11 +930,7 @@ class Reproduction:
 def reproduction(first: Results, second: Results, trials: Sequence[int] = SUMMARY_TRIALS) -> Reproduction:
     """Which runs of two results files have the same incumbent curve (exactly), where the others part, and
     the mean regret (1 - incumbent) of each over the runs both have, at ``trials`` within the curves."""
-    def runs(results: Results) -> dict:
-        return {(space, dataset, seed): curve for space, datasets in results.items()
-                for dataset, seeds in datasets.items() for seed, curve in seeds.items()}
-
-    a, b = runs(first), runs(second)
+    a, b = runs_of(first), runs_of(second)
     common = sorted(set(a) & set(b))
     first_difference = {}
     for run in common:

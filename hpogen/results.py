@@ -103,7 +103,7 @@ def validate_results(data: Any, name: str = "results", incumbents: bool = True) 
 def _check_mostly_non_decreasing(data: Results, name: str) -> None:
     """An incumbent (the best so far) never decreases. HPO-B's own published files have a few runs
     that do (13 of 430 in GP.json), a timings file has nearly all; refuse a file where most runs do."""
-    curves = [c for datasets in data.values() for seeds in datasets.values() for c in seeds.values() if len(c) >= 3]
+    curves = [c for c in runs_of(data).values() if len(c) >= 3]
     falling = sum(any(b < a - 1e-9 for a, b in zip(c, c[1:])) for c in curves)
     if curves and falling > len(curves) / 2:
         raise UserError(f"{name}: {falling} of its {len(curves)} runs decrease, so it does not hold incumbents "
@@ -153,6 +153,12 @@ def set_run(results: Results, space: str, dataset: str, seed: str, curve: list[f
 
 def has_run(results: Results, space: str, dataset: str, seed: str) -> bool:
     return str(seed) in results.get(str(space), {}).get(str(dataset), {})
+
+
+def runs_of(results: Results) -> dict[tuple[str, str, str], list]:
+    """The runs of a results (or timings) file as one flat mapping: (space, dataset, seed) -> values."""
+    return {(space, dataset, seed): values for space, datasets in results.items()
+            for dataset, seeds in datasets.items() for seed, values in seeds.items()}
 
 
 # Where each suggestion came from (``<out>/sources/<METHOD>.json``), for methods

@@ -206,6 +206,7 @@ def train_all(data_dir: str | Path, out_dir: str | Path,
     fits: dict[str, SurrogateFit] = {}
     jobs = [(s, d) for s in data for d in data[s]]
     kept = 0
+    report = None
     for space, dataset in tqdm(jobs, desc="surrogates", disable=not progress):
         X, y = data[space][dataset]
         name = f"surrogate-{space}-{dataset}"
@@ -223,11 +224,12 @@ def train_all(data_dir: str | Path, out_dir: str | Path,
         stats[name] = {"y_min": float(y.min()), "y_max": float(y.max())}
         fits[name] = SurrogateFit(eta, rounds, cv_rmse, r2, rho, len(y))
         entries[name] = {**vars(fits[name]), "settings": settings, "data_sha256": digest}
-        _write_reports(out_dir, stats, entries, settings)   # after each fit: an interruption loses one
+        report = _write_reports(out_dir, stats, entries, settings)   # after each fit: an interruption loses one
         if progress:
             tqdm.write(f"{name}: n={len(y)} eta={eta} rounds={rounds} "
                        f"held-out R^2={r2:.3f} Spearman={rho:.3f}")
-    report = _write_reports(out_dir, stats, entries, settings)
+    if report is None:                  # nothing fitted: the folder's files already hold every entry
+        report = _report(entries, settings)
     if progress:
         again = f" ({kept} already fitted this way, kept; --refit fits them again)" if kept else ""
         print(f"{len(fits) - kept} surrogates fitted{again}, {len(entries)} in {out_dir}; over all of them, "
@@ -242,13 +244,18 @@ def data_sha256(X: np.ndarray, y: np.ndarray) -> str:
     return digest.hexdigest()
 
 
+def _report(entries: dict, settings: dict) -> dict:
+    """fit-report.json's content: the settings, the medians over every entry that records them, the entries."""
+    return {"settings": settings,
+            "median_r2": median([f["r2"] for f in entries.values() if "r2" in f]),
+            "median_spearman": median([f["spearman"] for f in entries.values() if "spearman" in f]),
+            "surrogates": entries}
+
+
 def _write_reports(out_dir: Path, stats: dict, entries: dict, settings: dict) -> dict:
     """Write summary-stats.json and fit-report.json (atomically) from every entry; returns the report."""
     atomic_write_bytes(out_dir / "summary-stats.json", orjson.dumps(stats, option=orjson.OPT_INDENT_2))
-    report = {"settings": settings,
-              "median_r2": median([f["r2"] for f in entries.values() if "r2" in f]),
-              "median_spearman": median([f["spearman"] for f in entries.values() if "spearman" in f]),
-              "surrogates": entries}
+    report = _report(entries, settings)
     atomic_write_bytes(out_dir / "fit-report.json", orjson.dumps(report, option=orjson.OPT_INDENT_2))
     return report
 
