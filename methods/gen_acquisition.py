@@ -218,7 +218,6 @@ class FittedGP:
 
     def __init__(self, X: np.ndarray, y: np.ndarray, seed: int, start=None, prior: str = "dim-scaled",
                  starts: str = "prior", samples: int = 0):
-        from sklearn.gaussian_process import GaussianProcessRegressor
         from sklearn.gaussian_process.kernels import ConstantKernel, Matern, WhiteKernel
 
         if prior not in GP_PRIORS:
@@ -233,20 +232,40 @@ class FittedGP:
         warm = start is not None and start.n_dims == kernel.n_dims and (prior == "none" or starts != "prior")
         if warm:
             kernel = start
-        # the two-start fit adds a run from the median; without a warm start the first run is there already
-        second = median if warm and starts == "both" else None
-        optimizer = "fmin_l_bfgs_b" if prior == "none" else _map_optimizer(second, X, y)
-        self.gp = GaussianProcessRegressor(kernel, normalize_y=True, random_state=seed, optimizer=optimizer)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            self.gp.fit(X, y)
-        self.X, self.y = X, y
+        self.X, self.y, self.seed = X, y, seed
+        self._gp = None
+        if prior == "none":             # scikit-learn's own marginal-likelihood fit
+            self._gp = self._regressor(kernel, "fmin_l_bfgs_b")
+            self.kernel_ = self._gp.kernel_
+        else:
+            # the two-start fit adds a run from the median; without a warm start the first run is there already
+            second = median if warm and starts == "both" else None
+            # what scikit-learn's fit does with this optimizer, without its bookkeeping: one L-BFGS-B run (or
+            # two) from the kernel's theta within its bounds; the kernel at the optimum
+            theta, _ = _map_optimizer(second, X, y)(None, kernel.theta, kernel.bounds)
+            self.kernel_ = kernel.clone_with_theta(theta)
         # the predictive distribution: the MAP fit alone, or a mixture of GPs over hyperparameter draws
         self.mixture = None
         if samples and prior != "none":
-            thetas, weights = laplace_samples(map_objective(X, y), self.gp.kernel_.theta,
-                                              self.gp.kernel_.bounds, samples, seed)
+            thetas, weights = laplace_samples(map_objective(X, y), self.kernel_.theta,
+                                              self.kernel_.bounds, samples, seed)
             self.mixture = GPMixture(X, y, thetas, weights)
+
+    def _regressor(self, kernel, optimizer):
+        from sklearn.gaussian_process import GaussianProcessRegressor
+
+        gp = GaussianProcessRegressor(kernel, normalize_y=True, random_state=self.seed, optimizer=optimizer)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return gp.fit(self.X, self.y)
+
+    @property
+    def gp(self):
+        """scikit-learn's GP at the fitted kernel (built on first use: only ``predict`` and
+        ``leave_one_out`` need it)."""
+        if self._gp is None:
+            self._gp = self._regressor(self.kernel_, None)
+        return self._gp
 
     def log_ei(self, candidates: np.ndarray, best: float) -> np.ndarray:
         """log EI over ``best`` under the predictive distribution (the mixture's, if any), (m,)."""
@@ -316,8 +335,13 @@ class GPMixture:
         self.alpha = k_inv @ y_n                                                                    # (k, n)
         self.k_inv_diag = np.diagonal(k_inv, axis1=1, axis2=2)                                      # (k, n)
 
-    def predict_members(self, candidates: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Each member's predictive mean and std of y in raw units, (k, m) each."""
+    def predict_members(self, candidates: np.ndarray, chunk: int = 64) -> tuple[np.ndarray, np.ndarray]:
+        """Each member's predictive mean and std of y in raw units, (k, m) each; ``chunk`` candidates at a
+        time keep the (k, chunk, n) intermediates in cache (the same numbers as one pass)."""
+        if len(candidates) > chunk:
+            parts = [self.predict_members(candidates[start:start + chunk], chunk)
+                     for start in range(0, len(candidates), chunk)]
+            return np.concatenate([p[0] for p in parts], axis=1), np.concatenate([p[1] for p in parts], axis=1)
         m, n = len(candidates), len(self.X)
         sq_diff = ((candidates[:, None, :] - self.X[None, :, :]) ** 2).reshape(m * n, -1)   # (m n, d)
         r = np.sqrt(np.maximum(self.inv_sq_lengthscales @ sq_diff.T, 0.0)).reshape(-1, m, n)    # (k, m, n)
@@ -382,18 +406,25 @@ def laplace_samples(objective: Callable[..., tuple[np.ndarray, np.ndarray | None
 @torch.no_grad()
 def head_leave_one_out(method: "GenerativeHPO", X: np.ndarray, y: np.ndarray):
     """The head's prediction of each y_i from the history without i: logits (n, K), y_i in the units of
-    that history (n,) and that history's spread (n,); needs n >= 2."""
-    from methods.generative_hpo import history_scale, history_tensor, normalize_query_y
+    that history (n,) and that history's spread (n,); needs n >= 2.
 
-    n = len(X)
+    The n histories are built at once, each normalised as ``history_tensor``, ``normalize_query_y`` and
+    ``history_scale`` would normalise it on its own (min-max, the same arithmetic)."""
+    n, d = X.shape
     keep = ~np.eye(n, dtype=bool)
-    contexts = torch.cat([history_tensor(X[keep[i]], y[keep[i]]) for i in range(n)]).to(method.device)  # (n, n-1, d+1)
-    method.model.eval()
-    tokens, _ = method.model.history(contexts)                                                        # (n, n-1, E)
+    X_loo = np.broadcast_to(X, (n, n, d))[keep].reshape(n, n - 1, d)                 # row i: X without x_i
+    y_loo = np.broadcast_to(y, (n, n))[keep].reshape(n, n - 1)
+    low, high = y_loo.min(1), y_loo.max(1)
+    constant = high - low < 1e-12                                                    # such a history maps to 0.5
+    spreads = np.where(high - low > 1e-12, high - low, 1.0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        y_norm = np.where(constant[:, None], 0.5, (y_loo - low[:, None]) / (high - low)[:, None])
+    u = np.where(constant, 0.5 + (y - low), (y - low) / spreads).astype(np.float32)
+    contexts = torch.from_numpy(np.concatenate([X_loo, y_norm[..., None]], axis=2).astype(np.float32))
+    method.eval_mode()
+    tokens, _ = method.model.history(contexts.to(method.device))                                      # (n, n-1, E)
     queries = torch.as_tensor(X[:, None, :], dtype=torch.float32, device=method.device)                # (n, 1, d)
     logits = method.model.predictor(queries, tokens)[:, 0]                                             # (n, K)
-    u = np.array([normalize_query_y(y[i], y[keep[i]]) for i in range(n)], dtype=np.float32)
-    spreads = np.array([history_scale(y[keep[i]])[1] for i in range(n)])
     return logits, u, spreads
 
 
@@ -491,7 +522,7 @@ def build_acquisition(method: "GenerativeHPO", X: np.ndarray, y: np.ndarray) -> 
     gp = FittedGP(X, y, seed=int(method.rng.integers(2**31)), start=method.gp_state,
                    prior=method.suggest_cfg.gp_prior, starts=method.suggest_cfg.gp_starts,
                    samples=method.suggest_cfg.gp_samples)
-    method.gp_state = gp.gp.kernel_      # the next fit's warm start (gp_starts "warm"/"both", gp_prior "none")
+    method.gp_state = gp.kernel_         # the next fit's warm start (gp_starts "warm"/"both", gp_prior "none")
 
     def gp_log_ei(candidates):
         return gp.log_ei(candidates, best)

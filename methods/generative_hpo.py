@@ -546,11 +546,17 @@ class GenerativeHPO:
             losses.append(float(out["loss"].detach()))
         return losses
 
+    def eval_mode(self) -> None:
+        """The model in evaluation mode (train() and eval() always set every submodule, so the root's flag
+        tells; a suggestion asks several times and the recursive switch is not free)."""
+        if self.model.training:
+            self.model.eval()
+
     # ------------------------------------------ what the suggestion rule asks of the model
     @torch.no_grad()
     def read_history(self, X: np.ndarray, y: np.ndarray) -> tuple[torch.Tensor, torch.Tensor]:
         """The history encoder's tokens (1, n, E) and summary (1, E) of (X, y)."""
-        self.model.eval()
+        self.eval_mode()
         return self.model.history(history_tensor(X, y).to(self.device))
 
     @torch.no_grad()

@@ -135,9 +135,13 @@ def test_stacking_weight_follows_the_better_predictor():
     assert stacking_weight(good, bad, prior=50.0) < stacking_weight(good, bad)   # a stronger prior shrinks
 
 
-def test_head_leave_one_out_uses_the_history_without_the_point(monkeypatch):
-    rng = np.random.default_rng(1)
-    X, y = rng.random((6, 4)), rng.random(6)
+@pytest.mark.parametrize("y", [np.random.default_rng(1).random(6),
+                               np.array([0.3, 0.3, 0.3, 0.3, 0.3, 0.9])])     # without the last: constant
+def test_head_leave_one_out_uses_the_history_without_the_point(monkeypatch, y):
+    from methods.gen_acquisition import head_leave_one_out
+    from methods.generative_hpo import history_scale, normalize_query_y
+
+    X = np.random.default_rng(1).random((6, 4))
     method = GenerativeHPO(seed=0, suggest=FAST)
     method._ensure_model(4)
     seen = []
@@ -152,9 +156,11 @@ def test_head_leave_one_out_uses_the_history_without_the_point(monkeypatch):
     assert out.shape == (6,) and np.all(np.isfinite(out))
     contexts = seen[0]                                             # (6, 5, d+1)
     assert contexts.shape == (6, 5, 5)
-    for i in range(6):
-        expected = history_tensor(np.delete(X, i, 0), np.delete(y, i))[0]
-        np.testing.assert_allclose(contexts[i].numpy(), expected.numpy())
+    _, u, spreads = head_leave_one_out(method, X, y)
+    for i in range(6):                 # each history built at once is exactly the one built on its own
+        X_i, y_i = np.delete(X, i, 0), np.delete(y, i)
+        assert np.array_equal(contexts[i].numpy(), history_tensor(X_i, y_i)[0].numpy())
+        assert u[i] == np.float32(normalize_query_y(y[i], y_i)) and spreads[i] == history_scale(y_i)[1]
 
 
 def test_acquisition_switches_say_which_model_decides(monkeypatch):
@@ -280,6 +286,38 @@ def test_laplace_samples_recover_a_gaussian_posterior_and_floor_flat_directions(
     assert thetas[:, 0].std() == pytest.approx(0.5, rel=0.03)
     clipped, _ = laplace_samples(gaussian, mode, np.array([[0.0, 1.0]] * 2), 50, seed=0)
     assert clipped.min() >= 0.0 and clipped.max() <= 1.0
+
+
+def test_map_fit_is_scikit_learns_fit_with_the_same_optimizer():
+    from sklearn.gaussian_process import GaussianProcessRegressor
+    from sklearn.gaussian_process.kernels import ConstantKernel, Matern, WhiteKernel
+
+    from methods.gen_acquisition import _map_optimizer
+
+    rng = np.random.default_rng(6)
+    X = rng.random((12, 3))
+    y = np.cos(4 * X[:, 0]) + X[:, 2]
+    gp = FittedGP(X, y, seed=0, samples=4)
+    assert gp._gp is None                                   # scikit-learn's GP is built only when asked for
+    start = (ConstantKernel(1.0, (1e-2, 1e2)) * Matern(np.full(3, math.exp(math.sqrt(2) + 0.5 * math.log(3))),
+                                                        (1e-2, 1e2), nu=2.5) + WhiteKernel(1e-3, (1e-6, 1e-1)))
+    reference = GaussianProcessRegressor(start, normalize_y=True, optimizer=_map_optimizer(None, X, y)).fit(X, y)
+    assert np.array_equal(gp.kernel_.theta, reference.kernel_.theta)
+    assert np.array_equal(gp.gp.kernel_.theta, reference.kernel_.theta)
+    candidates = rng.random((20, 3))
+    for ours, theirs in zip(gp.gp.predict(candidates, return_std=True), reference.predict(candidates, return_std=True)):
+        assert np.array_equal(ours, theirs)
+
+
+def test_mixture_predictions_in_chunks_are_one_pass():
+    rng = np.random.default_rng(7)
+    X = rng.random((14, 2))
+    y = np.sin(4 * X[:, 0]) * X[:, 1]
+    mixture = FittedGP(X, y, seed=0, samples=6).mixture
+    candidates = rng.random((150, 2))
+    whole = mixture.predict_members(candidates, chunk=len(candidates))
+    for chunked, one_pass in zip(mixture.predict_members(candidates, chunk=16), whole):
+        assert chunked.shape == (len(mixture.thetas), 150) and np.array_equal(chunked, one_pass)
 
 
 def test_gp_hyperparameter_samples_mix_gps_and_zero_samples_is_the_map_fit():
