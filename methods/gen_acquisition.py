@@ -17,8 +17,10 @@ predictive distributions of y:
 
 The mixture weight w of the head is chosen on this run's own evidence, by
 stacking (Yao et al., 2018): it maximises the leave-one-out log density of the
-observed y under ``w p_head + (1 - w) p_gp`` with a Beta(2, 2) prior on w. The
-head's leave-one-out predictions condition it on the history without the held-out
+observed y under ``w p_head + (1 - w) p_gp`` with a Beta(2, 2) prior on w, over
+the last ``stacking_points`` (16) evaluations, where the search now is (each
+held-out point costs the head one pass over a history). The head's
+leave-one-out predictions condition it on the history without the held-out
 point; the GP's come in closed form (Rasmussen & Williams, 2006, eq. 5.12).
 Because EI is linear in the predictive distribution, the mixture's EI is
 ``w EI_head + (1 - w) EI_gp``, exactly. A head that transfers well to this task
@@ -40,7 +42,7 @@ from typing import TYPE_CHECKING, Callable
 import numpy as np
 import torch
 from scipy.linalg import cho_solve
-from scipy.linalg.lapack import dpotrs, dtrtri
+from scipy.linalg.lapack import dpotrf, dpotri, dpotrs, dtrtri
 from scipy.special import erfcx, logsumexp, ndtr
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -81,33 +83,34 @@ _LS_LOC, _LS_SCALE = math.sqrt(2.0), math.sqrt(3.0)     # BoTorch's dimension-sc
 _NOISE_LOC, _NOISE_SCALE = -4.0, 1.0                    # and its noise-variance prior
 
 
-def log_prior_terms(theta: np.ndarray, d: int) -> tuple[float, np.ndarray]:
+def log_prior_terms(theta: np.ndarray, d: int) -> tuple[float | np.ndarray, np.ndarray]:
     """Negative log prior density of sklearn's log-hyperparameters [log amplitude, log lengthscales (d),
-    log noise] and its gradient: LogNormal densities of the lengthscales and of the noise variance."""
+    log noise] and its gradient: LogNormal densities of the lengthscales and of the noise variance.
+    theta (p,) gives a float and (p,); k settings (k, p) give (k,) and (k, p)."""
     grad = np.zeros_like(theta)
-    ls, noise = theta[1:1 + d], theta[1 + d]
+    ls, noise = theta[..., 1:1 + d], theta[..., 1 + d]
     loc = _LS_LOC + 0.5 * math.log(d)
     # -log LogNormal(l; mu, s) = log l + (log l - mu)^2 / (2 s^2) + const, in theta = log l
-    value = float(np.sum(ls + (ls - loc) ** 2 / (2 * _LS_SCALE ** 2)))
-    grad[1:1 + d] = 1.0 + (ls - loc) / _LS_SCALE ** 2
-    value += float(noise + (noise - _NOISE_LOC) ** 2 / (2 * _NOISE_SCALE ** 2))
-    grad[1 + d] = 1.0 + (noise - _NOISE_LOC) / _NOISE_SCALE ** 2
-    return value, grad
+    value = np.sum(ls + (ls - loc) ** 2 / (2 * _LS_SCALE ** 2), axis=-1) \
+        + noise + (noise - _NOISE_LOC) ** 2 / (2 * _NOISE_SCALE ** 2)
+    grad[..., 1:1 + d] = 1.0 + (ls - loc) / _LS_SCALE ** 2
+    grad[..., 1 + d] = 1.0 + (noise - _NOISE_LOC) / _NOISE_SCALE ** 2
+    return (float(value) if theta.ndim == 1 else value), grad
 
 
 def _kernel_matrices(thetas: np.ndarray, sq_diff: np.ndarray, jitter: float = 1e-10):
     """``FittedGP``'s kernel, constant * Matern-5/2 (ARD) + white noise + jitter, at k log-hyperparameter
     settings (k, p) [log amplitude, log lengthscales (d), log noise] on squared coordinate differences
     (n, n, d): K (k, n, n), and what its gradient needs: the scaled distances r and exp(-sqrt(5) r)
-    (k, n, n), the scaled squared differences (k, n, n, d), the amplitudes and noises (k,)."""
-    amplitude, lengthscales, noise = np.exp(thetas[:, 0]), np.exp(thetas[:, 1:-1]), np.exp(thetas[:, -1])
+    (k, n, n), the amplitudes and noises (k,) and the inverse squared lengthscales (k, d)."""
+    amplitude, noise = np.exp(thetas[:, 0]), np.exp(thetas[:, -1])
+    inv_sq_lengthscales = np.exp(-2.0 * thetas[:, 1:-1])                                   # (k, d)
     n = sq_diff.shape[0]
-    scaled = sq_diff[None] / lengthscales[:, None, None, :] ** 2                            # (k, n, n, d)
-    r = np.sqrt(scaled.sum(-1))                                                             # (k, n, n)
+    r = np.sqrt(np.maximum(inv_sq_lengthscales @ sq_diff.reshape(n * n, -1).T, 0.0)).reshape(-1, n, n)
     decay = np.exp(-_SQRT5 * r)
-    K = amplitude[:, None, None] * (1.0 + _SQRT5 * r + 5.0 / 3.0 * r ** 2) * decay
+    K = amplitude[:, None, None] * ((1.0 + _SQRT5 * r + 5.0 / 3.0 * r * r) * decay)
     K.reshape(len(thetas), n * n)[:, ::n + 1] += (noise + jitter)[:, None]                 # the diagonals
-    return K, r, decay, scaled, amplitude, noise
+    return K, r, decay, amplitude, noise, inv_sq_lengthscales
 
 
 def batch_neg_log_marginal_likelihood(thetas: np.ndarray, sq_diff: np.ndarray, y_n: np.ndarray,
@@ -120,28 +123,29 @@ def batch_neg_log_marginal_likelihood(thetas: np.ndarray, sq_diff: np.ndarray, y
     coordinate differences of the history.
     """
     k, n = len(thetas), len(y_n)
-    K, r, decay, scaled, amplitude, noise = _kernel_matrices(thetas, sq_diff, jitter)
+    K, r, decay, amplitude, noise, inv_sq_lengthscales = _kernel_matrices(thetas, sq_diff, jitter)
     values = np.full(k, np.inf)
-    W = np.zeros((k, n, n))
+    W = np.zeros((k, n, n)) if gradient else None
     ok = np.zeros(k, dtype=bool)
     for b in range(k):
-        try:
-            L = np.linalg.cholesky(K[b])
-        except np.linalg.LinAlgError:
+        # LAPACK's potrf, potrs and potri: the Cholesky factor, K^-1 y_n and K^-1 (its lower triangle)
+        L, info = dpotrf(K[b], lower=1)
+        if info != 0:
             continue
         ok[b] = True
-        # LAPACK's potrs is what cho_solve calls after its input checks (same numbers, a third of the time)
         alpha = dpotrs(L, y_n, lower=1)[0]
-        values[b] = 0.5 * y_n @ alpha + np.log(np.diag(L)).sum() + 0.5 * n * math.log(2 * math.pi)
+        values[b] = 0.5 * (y_n @ alpha) + np.log(np.diagonal(L)).sum() + 0.5 * n * math.log(2 * math.pi)
         if gradient:
-            W[b] = np.outer(alpha, alpha) - dpotrs(L, np.eye(n), lower=1)[0]          # d log p / dK
+            k_inv = np.tril(dpotri(L, lower=1)[0])
+            W[b] = np.outer(alpha, alpha) - (k_inv + np.tril(k_inv, -1).T)                   # d log p / dK
     if not gradient:
         return values, None
-    grads = np.zeros_like(thetas)
+    grads = np.empty_like(thetas)
     trace_W = np.trace(W, axis1=1, axis2=2)
     grads[:, 0] = 0.5 * np.sum(W * K, axis=(1, 2)) - 0.5 * (noise + jitter) * trace_W    # dK/dlog a = a M
-    slope = amplitude[:, None, None] * 5.0 / 3.0 * (1.0 + _SQRT5 * r) * decay            # dK/dlog l = slope * scaled
-    grads[:, 1:-1] = 0.5 * np.einsum("bij,bijk->bk", W * slope, scaled)
+    # dK/dlog l_j = slope * (x_j - x'_j)^2 / l_j^2
+    slope = W * (amplitude[:, None, None] * 5.0 / 3.0 * (1.0 + _SQRT5 * r) * decay)      # (k, n, n)
+    grads[:, 1:-1] = 0.5 * (slope.reshape(k, n * n) @ sq_diff.reshape(n * n, -1)) * inv_sq_lengthscales
     grads[:, -1] = 0.5 * noise * trace_W
     if not ok.all():
         grads[~ok] = 0.0
@@ -164,9 +168,8 @@ def map_objective(X: np.ndarray, y: np.ndarray) -> Callable[..., tuple[np.ndarra
 
     def objective(thetas, gradient: bool = True):
         nll, grad = batch_neg_log_marginal_likelihood(thetas, sq_diff, y_n, gradient)
-        priors = [log_prior_terms(theta, X.shape[1]) for theta in thetas]
-        values = nll + np.array([value for value, _ in priors])
-        return values, (grad + np.array([g for _, g in priors]) if gradient else None)
+        prior, prior_grad = log_prior_terms(thetas, X.shape[1])
+        return nll + prior, (grad + prior_grad if gradient else None)
 
     return objective
 
@@ -376,14 +379,13 @@ def laplace_samples(objective: Callable[..., tuple[np.ndarray, np.ndarray | None
     the negative log posterior at each row of thetas and its gradients (None with
     ``gradient=False``), as :func:`map_objective`'s does.
 
-    The Hessian comes from central differences of the analytic gradient; its eigenvalues are kept at
+    The Hessian comes from forward differences of the analytic gradient; its eigenvalues are kept at
     or above 1 / max_std^2, so no direction is wider than the lengthscale prior (std sqrt(3) in log
     space). Draws are clipped to ``bounds``.
     """
     p = len(mode)
-    shifts = step * np.eye(p)
-    gradients = objective(np.concatenate([mode + shifts, mode - shifts]))[1]          # (2p, p), one pass
-    hessian = (gradients[:p] - gradients[p:]) / (2 * step)
+    gradients = objective(np.concatenate([mode[None], mode + step * np.eye(p)]))[1]   # (p + 1, p), one pass
+    hessian = (gradients[1:] - gradients[0]) / step
     hessian = 0.5 * (hessian + hessian.T)
     if not np.all(np.isfinite(hessian)):
         return mode[None], np.ones(1)
@@ -404,16 +406,20 @@ def laplace_samples(objective: Callable[..., tuple[np.ndarray, np.ndarray | None
 
 # --------------------------------------------------------------- learned head
 @torch.no_grad()
-def head_leave_one_out(method: "GenerativeHPO", X: np.ndarray, y: np.ndarray):
-    """The head's prediction of each y_i from the history without i: logits (n, K), y_i in the units of
-    that history (n,) and that history's spread (n,); needs n >= 2.
+def head_leave_one_out(method: "GenerativeHPO", X: np.ndarray, y: np.ndarray, held: np.ndarray | None = None):
+    """The head's prediction of each y_i (i in ``held``, default all n) from the history without i: logits
+    (h, K), y_i in the units of that history (h,) and that history's spread (h,); needs n >= 2.
 
-    The n histories are built at once, each normalised as ``history_tensor``, ``normalize_query_y`` and
+    The h histories are built at once, each normalised as ``history_tensor``, ``normalize_query_y`` and
     ``history_scale`` would normalise it on its own (min-max, the same arithmetic)."""
     n, d = X.shape
-    keep = ~np.eye(n, dtype=bool)
-    X_loo = np.broadcast_to(X, (n, n, d))[keep].reshape(n, n - 1, d)                 # row i: X without x_i
-    y_loo = np.broadcast_to(y, (n, n))[keep].reshape(n, n - 1)
+    held = np.arange(n) if held is None else np.asarray(held)
+    h = len(held)
+    keep = np.ones((h, n), dtype=bool)
+    keep[np.arange(h), held] = False
+    X_loo = np.broadcast_to(X, (h, n, d))[keep].reshape(h, n - 1, d)                 # row i: X without x_held[i]
+    y_loo = np.broadcast_to(y, (h, n))[keep].reshape(h, n - 1)
+    X, y = X[held], y[held]
     low, high = y_loo.min(1), y_loo.max(1)
     constant = high - low < 1e-12                                                    # such a history maps to 0.5
     spreads = np.where(high - low > 1e-12, high - low, 1.0)
@@ -422,15 +428,17 @@ def head_leave_one_out(method: "GenerativeHPO", X: np.ndarray, y: np.ndarray):
     u = np.where(constant, 0.5 + (y - low), (y - low) / spreads).astype(np.float32)
     contexts = torch.from_numpy(np.concatenate([X_loo, y_norm[..., None]], axis=2).astype(np.float32))
     method.eval_mode()
-    tokens, _ = method.model.history(contexts.to(method.device))                                      # (n, n-1, E)
-    queries = torch.as_tensor(X[:, None, :], dtype=torch.float32, device=method.device)                # (n, 1, d)
-    logits = method.model.predictor(queries, tokens)[:, 0]                                             # (n, K)
+    tokens, _ = method.model.history(contexts.to(method.device))                                      # (h, n-1, E)
+    queries = torch.as_tensor(X[:, None, :], dtype=torch.float32, device=method.device)                # (h, 1, d)
+    logits = method.model.predictor(queries, tokens)[:, 0]                                             # (h, K)
     return logits, u, spreads
 
 
-def head_leave_one_out_log_density(method: "GenerativeHPO", X: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """log p_head(y_i | x_i, history without i) in raw units of y, (n,); needs n >= 2."""
-    logits, u, spreads = head_leave_one_out(method, X, y)
+def head_leave_one_out_log_density(method: "GenerativeHPO", X: np.ndarray, y: np.ndarray,
+                                   held: np.ndarray | None = None) -> np.ndarray:
+    """log p_head(y_i | x_i, history without i) in raw units of y, for i in ``held`` (default all), (h,);
+    needs n >= 2."""
+    logits, u, spreads = head_leave_one_out(method, X, y, held)
     log_density = -method.model.predictor.nll(logits, torch.as_tensor(u, device=method.device))
     return log_density.detach().cpu().numpy().astype(np.float64) - np.log(spreads)
 
@@ -530,8 +538,10 @@ def build_acquisition(method: "GenerativeHPO", X: np.ndarray, y: np.ndarray) -> 
     if kind == "gp-ei" or len(X) < 2:
         weight = 0.0 if kind == "gp-ei" else 0.5
     else:
-        weight = stacking_weight(head_leave_one_out_log_density(method, X, y),
-                                 gp.leave_one_out_log_density(), method.suggest_cfg.stacking_prior)
+        held = np.arange(len(X))[-method.suggest_cfg.stacking_points:] if method.suggest_cfg.stacking_points \
+            else np.arange(len(X))                         # the last evaluations, where the search now is
+        weight = stacking_weight(head_leave_one_out_log_density(method, X, y, held),
+                                 gp.leave_one_out_log_density()[held], method.suggest_cfg.stacking_prior)
     if weight == 0.0:
         return Acquisition(lambda c: _alone(gp_log_ei(c), by_head=False), 0.0)
 

@@ -73,6 +73,8 @@ class SuggestConfig:
     #                                 "gp-ei" (the same GP alone), "botorch-gp-ei" (BoTorch's GP, as GP-BO fits it),
     #                                 "none" (one decoded sample, no pool)
     stacking_prior: float = 2.0     # Beta(a, a) prior on the head's mixture weight (a = 1: flat)
+    stacking_points: int = 16       # the weight is fitted on the leave-one-out densities of the last this many
+    #                                 evaluations (0: all); the head's leave-one-out pass costs one history each
     gp_prior: str = "dim-scaled"    # the GP's hyperparameters: MAP under BoTorch's default priors ("dim-scaled";
     #                                 methods/gen_acquisition.py) or marginal likelihood alone ("none", ablation)
     gp_starts: str = "prior"        # the MAP fit's L-BFGS-B starts at the prior's median ("prior"), at the last
@@ -94,7 +96,7 @@ class SuggestConfig:
         if self.discrete not in DISCRETE_RULES:
             raise ValueError(f"discrete must be one of {', '.join(DISCRETE_RULES)}, got {self.discrete!r}")
         for name in ("n_decoded", "n_uniform", "n_local", "refine_rounds", "refine_top", "n_refine",
-                     "online_steps", "fine_tune_steps", "gp_samples"):
+                     "online_steps", "fine_tune_steps", "gp_samples", "stacking_points"):
             if getattr(self, name) < 0:
                 raise ValueError(f"{name} must be >= 0, got {getattr(self, name)}")
         if self.n_decoded + self.n_uniform + self.n_local == 0:

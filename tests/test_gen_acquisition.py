@@ -180,14 +180,40 @@ def test_acquisition_switches_say_which_model_decides(monkeypatch):
     assert by_head.all() and called and np.allclose(values, values[0])
     # stacked: a head whose leave-one-out densities are far better than the GP's takes the weight
     method.suggest_cfg.acquisition = "stacked-ei"
-    monkeypatch.setattr("methods.gen_acquisition.head_leave_one_out_log_density", lambda m, X, y: np.full(len(X), 5.0))
+    monkeypatch.setattr("methods.gen_acquisition.head_leave_one_out_log_density", lambda m, X, y, held: np.full(len(held), 5.0))
     acquisition = build_acquisition(method, X, y)
     assert acquisition.head_weight > 0.9
-    monkeypatch.setattr("methods.gen_acquisition.head_leave_one_out_log_density", lambda m, X, y: np.full(len(X), -50.0))
+    monkeypatch.setattr("methods.gen_acquisition.head_leave_one_out_log_density", lambda m, X, y, held: np.full(len(held), -50.0))
     acquisition = build_acquisition(method, X, y)
     assert acquisition.head_weight < 0.1
     monkeypatch.setattr(method, "expected_improvement", lambda *a, **k: np.zeros(50))
     assert not build_acquisition(method, X, y).score(candidates)[1].any()   # a head expecting nothing decides nothing
+
+
+@pytest.mark.parametrize("points, expected", [(3, [9, 10, 11]), (0, list(range(12))), (40, list(range(12)))])
+def test_stacking_weight_is_fitted_on_the_last_evaluations(monkeypatch, points, expected):
+    import methods.gen_acquisition as ga
+
+    rng = np.random.default_rng(8)
+    X, y = rng.random((12, 3)), rng.random(12)
+    method = GenerativeHPO(seed=0, suggest={**FAST, "stacking_points": points})
+    method._ensure_model(3)
+    seen = {}
+    head = ga.head_leave_one_out_log_density
+
+    def spy_head(m, X_, y_, held):
+        seen["held"] = list(held)
+        out = head(m, X_, y_, held)
+        whole = head(m, X_, y_)                  # each held-out point's density is its own in the full pass
+        np.testing.assert_allclose(out, whole[held], rtol=1e-5, atol=1e-5)
+        return out
+
+    monkeypatch.setattr(ga, "head_leave_one_out_log_density", spy_head)
+    monkeypatch.setattr(ga, "stacking_weight", lambda head_p, gp_p, prior: seen.update(sizes=(len(head_p), len(gp_p))) or 0.5)
+    build_acquisition(method, X, y)
+    assert seen["held"] == expected and seen["sizes"] == (len(expected), len(expected))
+    with pytest.raises(ValueError, match="stacking_points must be >= 0"):
+        GenerativeHPO(seed=0, suggest={"stacking_points": -1})
 
 
 def test_gp_samples_switch_changes_the_gp_term_and_zero_is_the_map_fit(monkeypatch):
