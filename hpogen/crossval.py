@@ -42,6 +42,7 @@ DESIGN_VARIANTS: dict[str, dict] = {
     "MAP GP, stacking prior Beta(4, 4)": {"stacking_prior": 4.0, "gp_samples": 0},
     "MAP GP, 128 uniform candidates (twice the default)": {"n_uniform": 128, "gp_samples": 0},
     "MAP GP, decoder temperature 1.5": {"temperature": 1.5, "gp_samples": 0},
+    "stacking weight on every evaluation (the rule before)": {"stacking_points": 0},
     DEFAULT_VARIANT: {},
 }
 PEERS = ("RS", "TPE")
