@@ -34,6 +34,7 @@ head).
 """
 from __future__ import annotations
 
+import functools
 import math
 import warnings
 from dataclasses import dataclass
@@ -113,6 +114,12 @@ def _kernel_matrices(thetas: np.ndarray, sq_diff: np.ndarray, jitter: float = 1e
     return K, r, decay, amplitude, noise, inv_sq_lengthscales
 
 
+@functools.lru_cache(maxsize=64)
+def _upper_indices(n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Indices of the strict upper triangle of an (n, n) matrix (cached: one history size per suggestion)."""
+    return np.triu_indices(n, 1)
+
+
 def batch_neg_log_marginal_likelihood(thetas: np.ndarray, sq_diff: np.ndarray, y_n: np.ndarray,
                                       gradient: bool = True, jitter: float = 1e-10):
     """-log p(y_n | theta) and its gradient at k settings (k, p) at once: values (k,) (inf where the
@@ -136,8 +143,10 @@ def batch_neg_log_marginal_likelihood(thetas: np.ndarray, sq_diff: np.ndarray, y
         alpha = dpotrs(L, y_n, lower=1)[0]
         values[b] = 0.5 * (y_n @ alpha) + np.log(np.diagonal(L)).sum() + 0.5 * n * math.log(2 * math.pi)
         if gradient:
-            k_inv = np.tril(dpotri(L, lower=1)[0])
-            W[b] = np.outer(alpha, alpha) - (k_inv + np.tril(k_inv, -1).T)                   # d log p / dK
+            k_inv = dpotri(L, lower=1)[0]
+            upper = _upper_indices(n)
+            k_inv[upper] = k_inv.T[upper]                                                    # the mirror image
+            W[b] = np.outer(alpha, alpha) - k_inv                                            # d log p / dK
     if not gradient:
         return values, None
     grads = np.empty_like(thetas)
@@ -199,6 +208,27 @@ def _map_optimizer(second_start: np.ndarray | None, X: np.ndarray, y: np.ndarray
     return optimize
 
 
+def _start_kernel(d: int, first: float):
+    """``FittedGP``'s kernel before its fit: constant * Matern-5/2 (ARD, lengthscales ``first``) + white noise."""
+    from sklearn.gaussian_process.kernels import ConstantKernel, Matern, WhiteKernel
+
+    return (ConstantKernel(1.0, (1e-2, 1e2)) * Matern(np.full(d, first), (1e-2, 1e2), nu=2.5)
+            + WhiteKernel(1e-3, (1e-6, 1e-1)))
+
+
+@functools.lru_cache(maxsize=64)
+def _cached_theta_and_bounds(d: int, first: float) -> tuple[np.ndarray, np.ndarray]:
+    kernel = _start_kernel(d, first)
+    return kernel.theta, kernel.bounds
+
+
+def _theta_and_bounds(d: int, first: float) -> tuple[np.ndarray, np.ndarray]:
+    """``FittedGP``'s starting kernel's theta and bounds (scikit-learn computes them by introspection, a
+    tenth of a millisecond each; they depend on d and the first lengthscale alone): fresh copies."""
+    theta, bounds = _cached_theta_and_bounds(d, first)
+    return theta.copy(), bounds.copy()
+
+
 class FittedGP:
     """scikit-learn GP on one history: constant * Matern-5/2 (ARD) + white noise, y standardised.
 
@@ -221,20 +251,17 @@ class FittedGP:
 
     def __init__(self, X: np.ndarray, y: np.ndarray, seed: int, start=None, prior: str = "dim-scaled",
                  starts: str = "prior", samples: int = 0):
-        from sklearn.gaussian_process.kernels import ConstantKernel, Matern, WhiteKernel
-
         if prior not in GP_PRIORS:
             raise ValueError(f"gp prior must be one of {', '.join(GP_PRIORS)}, got {prior!r}")
         if starts not in GP_STARTS:
             raise ValueError(f"gp starts must be one of {', '.join(GP_STARTS)}, got {starts!r}")
         d = X.shape[1]
         first = 0.5 if prior == "none" else math.exp(_LS_LOC + 0.5 * math.log(d))
-        kernel = (ConstantKernel(1.0, (1e-2, 1e2)) * Matern(np.full(d, first), (1e-2, 1e2), nu=2.5)
-                  + WhiteKernel(1e-3, (1e-6, 1e-1)))
-        median = kernel.theta           # the prior's median (log-hyperparameters)
-        warm = start is not None and start.n_dims == kernel.n_dims and (prior == "none" or starts != "prior")
+        kernel = _start_kernel(d, first)
+        median, bounds = _theta_and_bounds(d, first)    # the prior's median (log-hyperparameters), bounds
+        warm = start is not None and (prior == "none" or starts != "prior") and start.n_dims == len(median)
         if warm:
-            kernel = start
+            kernel, bounds = start, start.bounds
         self.X, self.y, self.seed = X, y, seed
         self._gp = None
         if prior == "none":             # scikit-learn's own marginal-likelihood fit
@@ -245,13 +272,13 @@ class FittedGP:
             second = median if warm and starts == "both" else None
             # what scikit-learn's fit does with this optimizer, without its bookkeeping: one L-BFGS-B run (or
             # two) from the kernel's theta within its bounds; the kernel at the optimum
-            theta, _ = _map_optimizer(second, X, y)(None, kernel.theta, kernel.bounds)
+            theta, _ = _map_optimizer(second, X, y)(None, kernel.theta if warm else median, bounds)
             self.kernel_ = kernel.clone_with_theta(theta)
         # the predictive distribution: the MAP fit alone, or a mixture of GPs over hyperparameter draws
         self.mixture = None
         if samples and prior != "none":
-            thetas, weights = laplace_samples(map_objective(X, y), self.kernel_.theta,
-                                              self.kernel_.bounds, samples, seed)
+            # around the fitted kernel's theta as scikit-learn returns it (it stores exp(theta))
+            thetas, weights = laplace_samples(map_objective(X, y), self.kernel_.theta, bounds, samples, seed)
             self.mixture = GPMixture(X, y, thetas, weights)
 
     def _regressor(self, kernel, optimizer):
