@@ -46,7 +46,8 @@ def main(folders: list[str]) -> None:
                 runs.update(runs_of(json.loads(Path(path).read_text())))
             for group, keep in (("best cp > 0.5", lambda k: k[1] in far), ("the others", lambda k: k[1] not in far)):
                 keys = [k for k in runs if keep(k)]
-                values = " | ".join(f"{np.mean([1 - runs[k][t] for k in keys]):.4f}" for t in (10, 25, 50))
+                values = " | ".join(f"{np.mean([1 - runs[k][t] for k in keys]):.4f}"
+                                    if all(len(runs[k]) > t for k in keys) else "–" for t in (10, 25, 50))
                 print(f"| {Path(folder).name} | {method} | {group} | {len(keys)} | {values} |")
 
 
