@@ -1,6 +1,8 @@
 """Attempt. Import this to add, after the pool's first scoring, copies of the history's 3 best configurations with
 one coordinate set to a bound of [0, 1] (each coordinate, each bound: 2 d copies each, source "refined-incumbent"),
-scored before the refinement rounds (boundary_candidates.py does it for the pool's best-scored candidates). The decoder's sigmoid output rarely reaches a bound, and on yahpo-rpart the
+scored before the refinement rounds (boundary_candidates.py does it for the pool's best-scored candidates).
+With BOUNDARY_COORDS=continuous only the coordinates where the history has a value strictly inside (0.01, 0.99) are
+moved: one-hot and missing-value flags already sit on their bounds. The decoder's sigmoid output rarely reaches a bound, and on yahpo-rpart the
 tasks where GEN-VAE trails have their optimum at cp = 0.86 to 1.0 (see cp_high_tasks.py)."""
 import numpy as np
 
@@ -25,13 +27,18 @@ def search_pool(method, X, y):
     best = np.argsort(-y, kind="stable")[:3]
     d = X.shape[1]
     copies = []
+    import os
+    coords = range(d)
+    if os.environ.get("BOUNDARY_COORDS") == "continuous":
+        coords = [j for j in range(d) if np.any((X[:, j] > 0.01) & (X[:, j] < 0.99))]
     for i in best:
-        for j in range(d):
+        for j in coords:
             for bound in (0.0, 1.0):
                 c = X[i].copy()
                 c[j] = bound
                 copies.append(c)
-    add(np.array(copies), np.array(["refined-incumbent"] * len(copies), dtype=object))
+    if copies:
+        add(np.array(copies), np.array(["refined-incumbent"] * len(copies), dtype=object))
     scale = cfg.local_scale
     for _ in range(cfg.refine_rounds):
         if not cfg.n_refine or not cfg.refine_top:
