@@ -446,17 +446,16 @@ def head_leave_one_out(method: "GenerativeHPO", X: np.ndarray, y: np.ndarray, he
     keep[np.arange(h), held] = False
     X_loo = np.broadcast_to(X, (h, n, d))[keep].reshape(h, n - 1, d)                 # row i: X without x_held[i]
     y_loo = np.broadcast_to(y, (h, n))[keep].reshape(h, n - 1)
-    X, y = X[held], y[held]
     low, high = y_loo.min(1), y_loo.max(1)
     constant = high - low < 1e-12                                                    # such a history maps to 0.5
     spreads = np.where(high - low > 1e-12, high - low, 1.0)
     with np.errstate(divide="ignore", invalid="ignore"):
         y_norm = np.where(constant[:, None], 0.5, (y_loo - low[:, None]) / (high - low)[:, None])
-    u = np.where(constant, 0.5 + (y - low), (y - low) / spreads).astype(np.float32)
+    u = np.where(constant, 0.5 + (y[held] - low), (y[held] - low) / spreads).astype(np.float32)
     contexts = torch.from_numpy(np.concatenate([X_loo, y_norm[..., None]], axis=2).astype(np.float32))
     method.eval_mode()
     tokens, _ = method.model.history(contexts.to(method.device))                                      # (h, n-1, E)
-    queries = torch.as_tensor(X[:, None, :], dtype=torch.float32, device=method.device)                # (h, 1, d)
+    queries = torch.as_tensor(X[held, None, :], dtype=torch.float32, device=method.device)             # (h, 1, d)
     logits = method.model.predictor(queries, tokens)[:, 0]                                             # (h, K)
     return logits, u, spreads
 
@@ -565,8 +564,8 @@ def build_acquisition(method: "GenerativeHPO", X: np.ndarray, y: np.ndarray) -> 
     if kind == "gp-ei" or len(X) < 2:
         weight = 0.0 if kind == "gp-ei" else 0.5
     else:
-        held = np.arange(len(X))[-method.suggest_cfg.stacking_points:] if method.suggest_cfg.stacking_points \
-            else np.arange(len(X))                         # the last evaluations, where the search now is
+        last = method.suggest_cfg.stacking_points or len(X)      # the last evaluations, where the search now is
+        held = np.arange(max(0, len(X) - last), len(X))
         weight = stacking_weight(head_leave_one_out_log_density(method, X, y, held),
                                  gp.leave_one_out_log_density()[held], method.suggest_cfg.stacking_prior)
     if weight == 0.0:
