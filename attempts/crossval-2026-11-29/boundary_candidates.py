@@ -21,9 +21,10 @@ def at_bounds(centres, coords):
     return np.array(copies).reshape(-1, centres.shape[1]), np.array(parents, dtype=int)
 
 
-def search_pool_with(boundary_step):
+def search_pool_with(boundary_step=None, final_step=None):
     """gen_pool.search_pool with ``boundary_step(method, X, y, pool, sources, scores)`` -> (copies, their sources)
-    scored and added after the first scoring."""
+    scored and added after the first scoring, and ``final_step(method, X, acquisition, pool, sources, scores)``
+    -> (points, their sources) scored and added after the refinement rounds (gradient_ascent.py)."""
 
     def search_pool(method, X, y):
         cfg = method.suggest_cfg
@@ -40,9 +41,10 @@ def search_pool_with(boundary_step):
             by_head = np.concatenate([by_head, child_by_head])
             without_head = np.concatenate([without_head, child_without])
 
-        copies, copy_sources = boundary_step(method, X, y, pool, sources, scores)
-        if len(copies):
-            add(copies, copy_sources)
+        if boundary_step is not None:
+            copies, copy_sources = boundary_step(method, X, y, pool, sources, scores)
+            if len(copies):
+                add(copies, copy_sources)
         scale = cfg.local_scale
         for _ in range(cfg.refine_rounds):
             if not cfg.n_refine or not cfg.refine_top:
@@ -53,6 +55,10 @@ def search_pool_with(boundary_step):
             scale /= 2
         if not np.isfinite(scores).any():
             return method.rng.random((1, X.shape[1])), "uniform/gp"
+        if final_step is not None:
+            points, point_sources = final_step(method, X, acquisition, pool, sources, scores)
+            if len(points):
+                add(points, point_sources)
         best = int(np.argmax(scores))
         return pool[[best]], gp.attribution(str(sources[best]), best, by_head, without_head)
 

@@ -11,6 +11,7 @@ import os
 import numpy as np
 
 import methods.gen_pool as gp
+from boundary_candidates import search_pool_with
 
 TOP = int(os.environ.get("GRAD_TOP", 8))
 STEPS = int(os.environ.get("GRAD_STEPS", 8))
@@ -43,37 +44,15 @@ def ascend(acquisition, X, starts, start_values, min_distance):
     return points
 
 
-def search_pool(method, X, y):
-    cfg = method.suggest_cfg
-    acquisition = gp.build_acquisition(method, X, y)
-    pool, sources = gp.initial_pool(method, X, y)
-    scores, by_head, without_head = gp.scored(acquisition, X, pool, cfg.min_distance)
-
-    def add(children, child_sources):
-        nonlocal pool, sources, scores, by_head, without_head
-        child_scores, child_by_head, child_without = gp.scored(acquisition, X, children, cfg.min_distance)
-        pool = np.concatenate([pool, children])
-        sources = np.concatenate([sources, child_sources])
-        scores = np.concatenate([scores, child_scores])
-        by_head = np.concatenate([by_head, child_by_head])
-        without_head = np.concatenate([without_head, child_without])
-
-    scale = cfg.local_scale
-    for _ in range(cfg.refine_rounds):
-        top = np.argsort(-scores, kind="stable")[: cfg.refine_top]
-        children, picks = gp.perturb(method, pool[top], cfg.n_refine, scale)
-        add(children, np.array([gp._REFINED[s] for s in sources[top][picks]], dtype=object))
-        scale /= 2
-    if not np.isfinite(scores).any():
-        return method.rng.random((1, X.shape[1])), "uniform/gp"
+def ascend_top(method, X, acquisition, pool, sources, scores):
+    """The ascent from the TOP best-scored candidates: (points, their sources)."""
     top = np.argsort(-scores, kind="stable")[:TOP]
     top = top[np.isfinite(scores[top])]
-    if STEPS and len(top):
-        add(ascend(acquisition, X, pool[top], scores[top], cfg.min_distance),
-            np.array([gp._REFINED[s] for s in sources[top]], dtype=object))
-    best = int(np.argmax(scores))
-    return pool[[best]], gp.attribution(str(sources[best]), best, by_head, without_head)
+    if not STEPS or not len(top):
+        return pool[:0], sources[:0]
+    points = ascend(acquisition, X, pool[top], scores[top], method.suggest_cfg.min_distance)
+    return points, np.array([gp._REFINED[s] for s in sources[top]], dtype=object)
 
 
-gp.search_pool = search_pool
+gp.search_pool = search_pool_with(final_step=ascend_top)
 print(f"patched search_pool: gradient ascent top {TOP}, {STEPS} steps, lr {LR}", flush=True)
