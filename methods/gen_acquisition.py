@@ -437,8 +437,10 @@ def head_leave_one_out(method: "GenerativeHPO", X: np.ndarray, y: np.ndarray, he
     """The head's prediction of each y_i (i in ``held``, default all n) from the history without i: logits
     (h, K), y_i in the units of that history (h,) and that history's spread (h,); needs n >= 2.
 
-    The h histories are built at once, each normalised as ``history_tensor``, ``normalize_query_y`` and
-    ``history_scale`` would normalise it on its own (min-max, the same arithmetic)."""
+    The h histories are built at once and normalised by the rule that normalises one history
+    (``generative_hpo.history_scales``)."""
+    from methods.generative_hpo import history_scales, in_history_units, normalize_histories
+
     n, d = X.shape
     held = np.arange(n) if held is None else np.asarray(held)
     h = len(held)
@@ -446,18 +448,14 @@ def head_leave_one_out(method: "GenerativeHPO", X: np.ndarray, y: np.ndarray, he
     keep[np.arange(h), held] = False
     X_loo = np.broadcast_to(X, (h, n, d))[keep].reshape(h, n - 1, d)                 # row i: X without x_held[i]
     y_loo = np.broadcast_to(y, (h, n))[keep].reshape(h, n - 1)
-    low, high = y_loo.min(1), y_loo.max(1)
-    constant = high - low < 1e-12                                                    # such a history maps to 0.5
-    spreads = np.where(high - low > 1e-12, high - low, 1.0)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        y_norm = np.where(constant[:, None], 0.5, (y_loo - low[:, None]) / (high - low)[:, None])
-    u = np.where(constant, 0.5 + (y[held] - low), (y[held] - low) / spreads).astype(np.float32)
-    contexts = torch.from_numpy(np.concatenate([X_loo, y_norm[..., None]], axis=2).astype(np.float32))
+    u = in_history_units(y[held], y_loo).astype(np.float32)
+    contexts = torch.from_numpy(np.concatenate([X_loo, normalize_histories(y_loo)[..., None]], axis=2)
+                                .astype(np.float32))
     method.eval_mode()
     tokens, _ = method.model.history(contexts.to(method.device))                                      # (h, n-1, E)
     queries = torch.as_tensor(X[held, None, :], dtype=torch.float32, device=method.device)             # (h, 1, d)
     logits = method.model.predictor(queries, tokens)[:, 0]                                             # (h, K)
-    return logits, u, spreads
+    return logits, u, history_scales(y_loo)[1]
 
 
 def head_leave_one_out_log_density(method: "GenerativeHPO", X: np.ndarray, y: np.ndarray,

@@ -246,29 +246,45 @@ class GenerativeHPOModel(nn.Module):
         return {"loss": total, "recon": recon_loss, "kl": kl, "nll": nll}
 
 
+def history_scales(Y: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The min-max normalisation of each history along the last axis of Y (..., n): its low (...), spread
+    (..., 1 for a constant history) and whether it is constant (...). The one rule behind the functions below
+    (single histories) and the head's leave-one-out histories (methods/gen_acquisition.py, many at once)."""
+    Y = np.asarray(Y, dtype=np.float64)
+    low, high = Y.min(-1), Y.max(-1)
+    return low, np.where(high - low > 1e-12, high - low, 1.0), high - low < 1e-12
+
+
+def normalize_histories(Y: np.ndarray) -> np.ndarray:
+    """Min-max normalise each history along the last axis of Y (..., n) (a constant history maps to 0.5)."""
+    Y = np.asarray(Y, dtype=np.float64)
+    low, high = Y.min(-1, keepdims=True), Y.max(-1, keepdims=True)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(high - low < 1e-12, 0.5, (Y - low) / (high - low))
+
+
+def in_history_units(y: np.ndarray, Y: np.ndarray) -> np.ndarray:
+    """y (...) of new points, one per history of Y (..., n), in that history's units: 0 = its worst, 1 = its
+    best (best + offset when constant: its y is 0.5, differences kept)."""
+    low, spread, constant = history_scales(Y)
+    y = np.asarray(y, np.float64)
+    return np.where(constant, 0.5 + (y - low), (y - low) / spread)
+
+
 def history_scale(y: np.ndarray) -> tuple[float, float]:
     """(low, spread) of the min-max normalisation of one history (spread 1 for a constant history)."""
-    y = np.asarray(y, dtype=np.float64).reshape(-1)
-    low, spread = float(y.min()), float(y.max() - y.min())
-    return low, (spread if spread > 1e-12 else 1.0)
+    low, spread, _ = history_scales(np.asarray(y).reshape(-1))
+    return float(low), float(spread)
 
 
 def normalize_history_y(y: np.ndarray) -> np.ndarray:
     """Min-max normalise y within one history (a constant history maps to 0.5)."""
-    y = np.asarray(y, dtype=np.float64).reshape(-1)
-    low, high = y.min(), y.max()
-    if high - low < 1e-12:
-        return np.full_like(y, 0.5)
-    return (y - low) / (high - low)
+    return normalize_histories(np.asarray(y).reshape(-1))
 
 
 def normalize_query_y(y: np.ndarray, history_y: np.ndarray) -> np.ndarray:
     """y of new points in the units of a history: 0 = its worst, 1 = its best (best + offset when constant)."""
-    history_y = np.asarray(history_y, dtype=np.float64).reshape(-1)
-    low, spread = history_scale(history_y)
-    if history_y.max() - history_y.min() < 1e-12:        # constant history: its y is 0.5, differences kept
-        return 0.5 + (np.asarray(y, np.float64) - low)
-    return (np.asarray(y, np.float64) - low) / spread
+    return in_history_units(y, np.asarray(history_y).reshape(-1))
 
 
 def sample_episodes(X: np.ndarray, y: np.ndarray, batch_size: int, context_size: int, n_targets: int,
