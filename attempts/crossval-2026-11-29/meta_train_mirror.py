@@ -2,20 +2,21 @@
 is mirrored (x -> 1 - x) with probability 1/2, in the context, the CVAE targets and the queries alike: a task
 whose optimum lies where the meta-train optima rarely are (yahpo-rpart's large-cp tasks, 6 of 97) becomes a
 tenth of the training episodes instead of a sixteenth of the tasks, and the head has to read from the history
-which kind of task it is in (an epsilon-contaminated prior over the tasks). Fixed before any run.
+which kind of task it is in (an epsilon-contaminated prior over the tasks). Fixed before any run. Otherwise
+meta_train_y_warp.py's training with no warp (its folders, TAG=mirror; THREADS, SEED as there).
 
-usage: python attempts/crossval-2026-11-29/meta_train_mirror.py f0 f1 f2 yahpo mini-xgboost mini-svm
+usage: PYTHONPATH=. python attempts/crossval-2026-11-29/meta_train_mirror.py f0 f1 f2 yahpo mini-xgboost mini-svm
   f<k>: the yahpo-rpart cross-validation fold model -> build/crossval-mirror/f<k>/ (run_variant.py with CKDIR=build/crossval-mirror/f{k})
   yahpo, mini-<space>: the models for the validation splits -> build/mirror/yahpo/, build/mirror/mini/ (run_variant.py with VALCK=build/mirror/{bench})
 """
 import os
 import sys
 
-import numpy as np
 import torch
 
 import hpogen.meta_training as mt
-from hpogen.meta_training import MetaTrainConfig, meta_train_space
+from hpogen.meta_training import MetaTrainConfig
+from meta_train_y_warp import train
 
 SHARE = float(os.environ.get("MIRROR", 0.1))
 _sample = mt.sample_episodes
@@ -35,14 +36,5 @@ def sample_episodes(X, y, batch_size, context_size, n_targets, rng, *args, **kwa
 
 
 mt.sample_episodes = sample_episodes
-torch.set_num_threads(int(os.environ.get("THREADS", 1)))
-cfg = MetaTrainConfig(seed=int(os.environ.get("SEED", 0)))
-for target in sys.argv[1:]:
-    if target.startswith("f"):
-        data, space, out = f"build/crossval/yahpo-rpart/yahpo-rpart-{target}/hpob-data", "yahpo-rpart", f"build/crossval-mirror/{target}"
-    elif target == "yahpo":
-        data, space, out = "data/yahpo-rpart/hpob-data", "yahpo-rpart", "build/mirror/yahpo"
-    else:
-        data, space, out = "data/hpob-mini/hpob-data", target, "build/mirror/mini"
-    r = meta_train_space(data, space, out, cfg, progress=False)
-    print(target, round(r["seconds"]), r["best_step"], r["best_val_loss"], flush=True)
+if __name__ == "__main__":
+    train(MetaTrainConfig(seed=int(os.environ.get("SEED", 0))), "mirror", sys.argv[1:])

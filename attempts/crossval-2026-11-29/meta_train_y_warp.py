@@ -14,15 +14,21 @@ import torch
 
 from hpogen.meta_training import MetaTrainConfig, meta_train_space
 
-torch.set_num_threads(int(os.environ.get("THREADS", 1)))
-cfg = MetaTrainConfig(y_warp=float(os.environ.get("Y_WARP", 0.5)), seed=int(os.environ.get("SEED", 0)))
-tag = os.environ.get("TAG", "ywarp")
-for target in sys.argv[1:]:
-    if target.startswith("f"):
-        data, space, out = f"build/crossval/yahpo-rpart/yahpo-rpart-{target}/hpob-data", "yahpo-rpart", f"build/crossval-{tag}/{target}"
-    elif target == "yahpo":
-        data, space, out = "data/yahpo-rpart/hpob-data", "yahpo-rpart", f"build/{tag}/yahpo"
-    else:
-        data, space, out = "data/hpob-mini/hpob-data", target, f"build/{tag}/mini"
-    r = meta_train_space(data, space, out, cfg, progress=False)
-    print(target, round(r["seconds"]), r["best_step"], r["best_val_loss"], flush=True)
+
+def train(cfg: MetaTrainConfig, tag: str, targets: list[str]) -> None:
+    """Meta-train each target (f<k>, yahpo, mini-<space>) with ``cfg`` into the folders of the usage above."""
+    torch.set_num_threads(int(os.environ.get("THREADS", 1)))
+    for target in targets:
+        if target.startswith("f"):
+            data, space, out = f"build/crossval/yahpo-rpart/yahpo-rpart-{target}/hpob-data", "yahpo-rpart", f"build/crossval-{tag}/{target}"
+        elif target == "yahpo":
+            data, space, out = "data/yahpo-rpart/hpob-data", "yahpo-rpart", f"build/{tag}/yahpo"
+        else:
+            data, space, out = "data/hpob-mini/hpob-data", target, f"build/{tag}/mini"
+        r = meta_train_space(data, space, out, cfg, progress=False)
+        print(target, round(r["seconds"]), r["best_step"], r["best_val_loss"], flush=True)
+
+
+if __name__ == "__main__":
+    train(MetaTrainConfig(y_warp=float(os.environ.get("Y_WARP", 0.5)), seed=int(os.environ.get("SEED", 0))),
+          os.environ.get("TAG", "ywarp"), sys.argv[1:])
