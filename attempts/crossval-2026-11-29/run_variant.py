@@ -3,7 +3,8 @@
 usage (from the repository root, after `python crossval.py --data-dir data/yahpo-rpart/hpob-data ...` built the folds):
     PATCH=<module> PYTHONPATH=.:attempts/crossval-2026-11-29 python attempts/crossval-2026-11-29/run_variant.py yf<k> <tag> '{}' continuous test0
 The runs are the same as crossval.py's (same seeds, surrogates and initial designs); results go to build/var/yf<k>/<tag>/.
-MSEED=<k> sets GEN-VAE's method seed (0 by default).
+MSEED=<k> sets GEN-VAE's method seed (0 by default); DATASETS=<id,id,...> keeps only those datasets (none in
+this fold or view: nothing is run).
 The validation-view paths below are the ones of the machine the attempts ran on (benchmark.py --split validation builds them).
 """
 import json, sys
@@ -27,5 +28,12 @@ handler = get_handler(data, "v3-test", surr)
 method = tag[5:].split("@")[0] if tag.startswith("peer-") else "GEN-VAE"
 cfg = SweepConfig(data, surr, protocol=protocol, trials=int(os.environ.get("TRIALS", 50)), method_seed=int(os.environ.get("MSEED", 0)), checkpoint_dir=ck, method_options={"GEN-VAE": {"suggest": opts}})
 out = results_dir_for(Path("build/var") / bench / tag, protocol)
-run_sweep(cfg, plan_runs(handler, [method], None, seeds=seeds), out, progress=False)
+datasets = None
+if os.environ.get("DATASETS"):
+    held = {d for space in handler.get_search_spaces() for d in handler.get_datasets(space)}
+    datasets = [d for d in os.environ["DATASETS"].split(",") if d in held]
+    if not datasets:
+        print("no chosen dataset in", bench, flush=True)
+        sys.exit(0)
+run_sweep(cfg, plan_runs(handler, [method], None, datasets=datasets, seeds=seeds), out, progress=False)
 print("done", bench, tag, protocol, flush=True)
