@@ -8,19 +8,11 @@ uses with an interior value is the one whose far end may hold the optimum (yahpo
 import numpy as np
 
 import methods.gen_pool as gp
-from boundary_candidates import search_pool_with
+from boundary_candidates import copies_where, search_pool_with
 
 
 def active_coordinate_copies(method, X, y, pool, sources, scores):
-    copies = []
-    for centre in X[np.argsort(-y, kind="stable")[:3]]:
-        for j in np.flatnonzero((centre > 0.01) & (centre < 0.99)):
-            for bound in (0.0, 1.0):
-                c = centre.copy()
-                c[j] = bound
-                copies.append(c)
-    copies = np.array(copies).reshape(-1, X.shape[1])
-    return copies, np.array(["refined-incumbent"] * len(copies), dtype=object)
+    return copies_where(X[np.argsort(-y, kind="stable")[:3]], lambda centre, j, bound: 0.01 < centre[j] < 0.99)
 
 
 gp.search_pool = search_pool_with(active_coordinate_copies)

@@ -21,10 +21,27 @@ def at_bounds(centres, coords):
     return np.array(copies).reshape(-1, centres.shape[1]), np.array(parents, dtype=int)
 
 
-def search_pool_with(boundary_step=None, final_step=None):
+def copies_where(centres, eligible):
+    """Copies of each centre (k, d) with one coordinate j set to a bound b in {0, 1}, for every (j, b) with
+    ``eligible(centre, j, b)``: (c, d), sources "refined-incumbent" (c,)."""
+    copies = []
+    for centre in centres:
+        for j in range(centres.shape[1]):
+            for bound in (0.0, 1.0):
+                if eligible(centre, j, bound):
+                    c = centre.copy()
+                    c[j] = bound
+                    copies.append(c)
+    copies = np.array(copies).reshape(-1, centres.shape[1])
+    return copies, np.array(["refined-incumbent"] * len(copies), dtype=object)
+
+
+def search_pool_with(boundary_step=None, final_step=None, ranking=None):
     """gen_pool.search_pool with ``boundary_step(method, X, y, pool, sources, scores)`` -> (copies, their sources)
-    scored and added after the first scoring, and ``final_step(method, X, acquisition, pool, sources, scores)``
-    -> (points, their sources) scored and added after the refinement rounds (gradient_ascent.py)."""
+    scored and added after the first scoring, ``final_step(method, X, acquisition, pool, sources, scores)``
+    -> (points, their sources) scored and added after the refinement rounds (gradient_ascent.py), and
+    ``ranking(scores, without_head)`` -> the values the refinement rounds and the choice rank by (gp_filter.py;
+    the acquisition's values by default)."""
 
     def search_pool(method, X, y):
         cfg = method.suggest_cfg
@@ -49,7 +66,8 @@ def search_pool_with(boundary_step=None, final_step=None):
         for _ in range(cfg.refine_rounds):
             if not cfg.n_refine or not cfg.refine_top:
                 break
-            top = np.argsort(-scores, kind="stable")[: cfg.refine_top]
+            ranked = scores if ranking is None else ranking(scores, without_head)
+            top = np.argsort(-ranked, kind="stable")[: cfg.refine_top]
             children, picks = gp.perturb(method, pool[top], cfg.n_refine, scale)
             add(children, np.array([gp._REFINED[s] for s in sources[top][picks]], dtype=object))
             scale /= 2
@@ -59,7 +77,7 @@ def search_pool_with(boundary_step=None, final_step=None):
             points, point_sources = final_step(method, X, acquisition, pool, sources, scores)
             if len(points):
                 add(points, point_sources)
-        best = int(np.argmax(scores))
+        best = int(np.argmax(scores if ranking is None else ranking(scores, without_head)))
         return pool[[best]], gp.attribution(str(sources[best]), best, by_head, without_head)
 
     return search_pool

@@ -7,23 +7,15 @@ import os
 import numpy as np
 
 import methods.gen_pool as gp
-from boundary_candidates import search_pool_with
+from boundary_candidates import copies_where, search_pool_with
 
 NEAR = float(os.environ.get("NEAR", 0.25))
 
 
 def near_bound_copies(method, X, y, pool, sources, scores):
-    coords = [j for j in range(X.shape[1]) if np.any((X[:, j] > 0.01) & (X[:, j] < 0.99))]
-    copies = []
-    for centre in X[np.argsort(-y, kind="stable")[:3]]:
-        for j in coords:
-            for bound in (0.0, 1.0):
-                if 0 < abs(centre[j] - bound) <= NEAR:
-                    c = centre.copy()
-                    c[j] = bound
-                    copies.append(c)
-    copies = np.array(copies).reshape(-1, X.shape[1])
-    return copies, np.array(["refined-incumbent"] * len(copies), dtype=object)
+    coords = set(j for j in range(X.shape[1]) if np.any((X[:, j] > 0.01) & (X[:, j] < 0.99)))
+    return copies_where(X[np.argsort(-y, kind="stable")[:3]],
+                        lambda centre, j, bound: j in coords and 0 < abs(centre[j] - bound) <= NEAR)
 
 
 gp.search_pool = search_pool_with(near_bound_copies)

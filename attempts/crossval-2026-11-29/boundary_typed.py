@@ -11,7 +11,7 @@ from functools import lru_cache
 import numpy as np
 
 import methods.gen_pool as gp
-from boundary_candidates import search_pool_with
+from boundary_candidates import copies_where, search_pool_with
 
 META_TRAIN = {"mini-svm": "data/hpob-mini/hpob-data/meta-train-dataset.json",
               "mini-xgboost": "data/hpob-mini/hpob-data/meta-train-dataset.json",
@@ -28,15 +28,8 @@ def value_columns(space):
 
 def typed_copies(method, X, y, pool, sources, scores):
     columns = value_columns(str(method.search_space_id))
-    copies = []
-    for centre in X[np.argsort(-y, kind="stable")[:3]]:
-        for j in np.flatnonzero(columns & (centre > 0.01) & (centre < 0.99)):
-            for bound in (0.0, 1.0):
-                c = centre.copy()
-                c[j] = bound
-                copies.append(c)
-    copies = np.array(copies).reshape(-1, X.shape[1])
-    return copies, np.array(["refined-incumbent"] * len(copies), dtype=object)
+    return copies_where(X[np.argsort(-y, kind="stable")[:3]],
+                        lambda centre, j, bound: columns[j] and 0.01 < centre[j] < 0.99)
 
 
 gp.search_pool = search_pool_with(typed_copies)
