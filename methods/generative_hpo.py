@@ -258,9 +258,8 @@ def history_scales(Y: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 def normalize_histories(Y: np.ndarray) -> np.ndarray:
     """Min-max normalise each history along the last axis of Y (..., n) (a constant history maps to 0.5)."""
     Y = np.asarray(Y, dtype=np.float64)
-    low, high = Y.min(-1, keepdims=True), Y.max(-1, keepdims=True)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return np.where(high - low < 1e-12, 0.5, (Y - low) / (high - low))
+    low, spread, constant = history_scales(Y)
+    return np.where(constant[..., None], 0.5, (Y - low[..., None]) / spread[..., None])
 
 
 def in_history_units(y: np.ndarray, Y: np.ndarray) -> np.ndarray:
