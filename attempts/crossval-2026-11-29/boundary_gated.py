@@ -9,7 +9,7 @@ import os
 import numpy as np
 
 import methods.gen_pool as gp
-from boundary_candidates import at_bounds, search_pool_with
+from boundary_candidates import copies_where, search_pool_with
 
 GATE = float(os.environ.get("GATE", 0.5))
 _build = gp.build_acquisition
@@ -24,9 +24,8 @@ def build_and_remember(method, X, y):
 def gated_incumbents_at_bounds(method, X, y, pool, sources, scores):
     if getattr(method, "_head_weight", 1.0) >= GATE:
         return pool[:0], sources[:0]
-    coords = [j for j in range(X.shape[1]) if np.any((X[:, j] > 0.01) & (X[:, j] < 0.99))]
-    copies, _ = at_bounds(X[np.argsort(-y, kind="stable")[:3]], coords)
-    return copies, np.array(["refined-incumbent"] * len(copies), dtype=object)
+    coords = set(j for j in range(X.shape[1]) if np.any((X[:, j] > 0.01) & (X[:, j] < 0.99)))
+    return copies_where(X[np.argsort(-y, kind="stable")[:3]], lambda centre, j, bound: j in coords)
 
 
 gp.build_acquisition = build_and_remember

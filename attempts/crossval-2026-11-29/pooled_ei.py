@@ -24,18 +24,32 @@ GP_MODE = os.environ.get("POOL_GP", "members")
 FAST = os.environ.get("POOL_FAST") == "1"    # the members' CDFs mixed in float32, members of weight < 1e-3 x max dropped
 
 
+_FittedGP = ga.FittedGP
+
+
+def fitted_as_on_main(method, X, y):
+    """The rule on main's acquisition (ga.build_acquisition: the GP fit, its Laplace draws, the stacking weight)
+    and the GP it fitted."""
+    fitted = []
+
+    def keep(*args, **kwargs):
+        fitted.append(_FittedGP(*args, **kwargs))
+        return fitted[-1]
+
+    ga.FittedGP = keep
+    try:
+        acquisition = ga.build_acquisition(method, X, y)
+    finally:
+        ga.FittedGP = _FittedGP
+    return acquisition, (fitted[0] if fitted else None)
+
+
 def build_acquisition(method, X, y):
     cfg = method.suggest_cfg
+    acquisition, gp = fitted_as_on_main(method, X, y)
     if cfg.acquisition != "stacked-ei" or len(X) < 2 or not cfg.gp_samples:
-        return ga.build_acquisition(method, X, y)
-    best = float(np.max(y))
-    gp = ga.FittedGP(X, y, seed=int(method.rng.integers(2**31)), start=method.gp_state, prior=cfg.gp_prior,
-                     starts=cfg.gp_starts, samples=cfg.gp_samples)
-    method.gp_state = gp.kernel_
-    last = cfg.stacking_points or len(X)
-    held = np.arange(max(0, len(X) - last), len(X))
-    weight = ga.stacking_weight(ga.head_leave_one_out_log_density(method, X, y, held),
-                                gp.leave_one_out_log_density()[held], cfg.stacking_prior)
+        return acquisition
+    best, weight = float(np.max(y)), acquisition.head_weight
     tokens, _ = method.read_history(X, y)
     low, spread = history_scale(y)
     best_u = float(normalize_query_y(best, y))
