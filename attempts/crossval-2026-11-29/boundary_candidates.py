@@ -8,31 +8,24 @@ import numpy as np
 import methods.gen_pool as gp
 
 
-def at_bounds(centres, coords):
-    """Copies of each centre (k, d) with one of ``coords`` set to 0 or to 1: (k * 2 len(coords), d), parent rows."""
+def at_bounds(centres, eligible):
+    """Copies of each centre (k, d) with one coordinate j set to a bound b in {0, 1}, for every (j, b) with
+    ``eligible(centre, j, b)``: (c, d) and each copy's centre row (c,)."""
     copies, parents = [], []
     for i, centre in enumerate(centres):
-        for j in coords:
-            for bound in (0.0, 1.0):
-                c = centre.copy()
-                c[j] = bound
-                copies.append(c)
-                parents.append(i)
-    return np.array(copies).reshape(-1, centres.shape[1]), np.array(parents, dtype=int)
-
-
-def copies_where(centres, eligible):
-    """Copies of each centre (k, d) with one coordinate j set to a bound b in {0, 1}, for every (j, b) with
-    ``eligible(centre, j, b)``: (c, d), sources "refined-incumbent" (c,)."""
-    copies = []
-    for centre in centres:
         for j in range(centres.shape[1]):
             for bound in (0.0, 1.0):
                 if eligible(centre, j, bound):
                     c = centre.copy()
                     c[j] = bound
                     copies.append(c)
-    copies = np.array(copies).reshape(-1, centres.shape[1])
+                    parents.append(i)
+    return np.array(copies).reshape(-1, centres.shape[1]), np.array(parents, dtype=int)
+
+
+def copies_where(centres, eligible):
+    """``at_bounds``'s copies of incumbents, with their source "refined-incumbent" (c,)."""
+    copies, _ = at_bounds(centres, eligible)
     return copies, np.array(["refined-incumbent"] * len(copies), dtype=object)
 
 
@@ -85,7 +78,7 @@ def search_pool_with(boundary_step=None, final_step=None, ranking=None):
 
 def best_candidates_at_bounds(method, X, y, pool, sources, scores):
     top = np.argsort(-scores, kind="stable")[: method.suggest_cfg.refine_top]
-    copies, parents = at_bounds(pool[top], range(X.shape[1]))
+    copies, parents = at_bounds(pool[top], lambda centre, j, bound: True)
     return copies, np.array([gp._REFINED[s] for s in sources[top][parents]], dtype=object)
 
 

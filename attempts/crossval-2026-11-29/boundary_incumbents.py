@@ -8,15 +8,14 @@ import os
 import numpy as np
 
 import methods.gen_pool as gp
-from boundary_candidates import at_bounds, search_pool_with
+from boundary_candidates import copies_where, search_pool_with
 
 
 def incumbents_at_bounds(method, X, y, pool, sources, scores):
-    coords = range(X.shape[1])
+    coords = set(range(X.shape[1]))
     if os.environ.get("BOUNDARY_COORDS") == "continuous":
-        coords = [j for j in coords if np.any((X[:, j] > 0.01) & (X[:, j] < 0.99))]
-    copies, _ = at_bounds(X[np.argsort(-y, kind="stable")[:3]], coords)
-    return copies, np.array(["refined-incumbent"] * len(copies), dtype=object)
+        coords = set(j for j in coords if np.any((X[:, j] > 0.01) & (X[:, j] < 0.99)))
+    return copies_where(X[np.argsort(-y, kind="stable")[:3]], lambda centre, j, bound: j in coords)
 
 
 gp.search_pool = search_pool_with(incumbents_at_bounds)
