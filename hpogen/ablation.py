@@ -31,6 +31,7 @@ VARIANTS: dict[str, tuple[bool, dict]] = {
     "meta, BoTorch GP log EI on the same pool": (True, {"acquisition": "botorch-gp-ei"}),
     "meta, default without uniform candidates": (True, {"n_uniform": 0, "n_decoded": 576}),
     "meta, default without refinement rounds": (True, {"refine_rounds": 0}),
+    "meta, default with the head and GP mixed linearly (the rule before)": (True, {"pooling": "linear"}),
     "meta, default (decoded pool, stacked EI of head and GP, refinement)": (True, {}),
 }
 DEFAULT_VARIANT = "meta, default (decoded pool, stacked EI of head and GP, refinement)"

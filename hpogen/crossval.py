@@ -43,6 +43,7 @@ DESIGN_VARIANTS: dict[str, dict] = {
     "MAP GP, 128 uniform candidates (twice the default)": {"n_uniform": 128, "gp_samples": 0},
     "MAP GP, decoder temperature 1.5": {"temperature": 1.5, "gp_samples": 0},
     "stacking weight on every evaluation (the rule before)": {"stacking_points": 0},
+    "head and GP mixed linearly, w p_head + (1 - w) p_gp (the rule before)": {"pooling": "linear"},
     DEFAULT_VARIANT: {},
 }
 PEERS = ("RS", "TPE")

@@ -1,7 +1,7 @@
 """GEN-VAE's acquisitions: they score candidates, given one run's history.
 
-The default, ``"stacked-ei"``, is expected improvement under a mixture of two
-predictive distributions of y:
+The default, ``"stacked-ei"``, is expected improvement under two predictive
+distributions of y combined:
 
 * the meta-learned predictive head of ``methods/generative_hpo.py`` (each
   candidate attends to the history's tokens; a bar distribution of y), and
@@ -15,22 +15,34 @@ predictive distributions of y:
   the history leaves uncertain then widens the GP's predictions instead of
   being fixed at one value.
 
-The mixture weight w of the head is chosen on this run's own evidence, by
-stacking (Yao et al., 2018): it maximises the leave-one-out log density of the
-observed y under ``w p_head + (1 - w) p_gp`` with a Beta(2, 2) prior on w, over
-the last ``stacking_points`` (16) evaluations, where the search now is (each
-held-out point costs the head one pass over a history). The head's
-leave-one-out predictions condition it on the history without the held-out
-point; the GP's come in closed form (Rasmussen & Williams, 2006, eq. 5.12).
-Because EI is linear in the predictive distribution, the mixture's EI is
-``w EI_head + (1 - w) EI_gp``, exactly. A head that transfers well to this task
-gets the weight early; where it is wrong on this run's evaluations (for instance
-on a flat plateau around the incumbent) the GP takes over.
+The head's weight w is chosen on this run's own evidence, by stacking (Yao et
+al., 2018): it maximises the leave-one-out log density of the observed y under
+``w p_head + (1 - w) p_gp`` with a Beta(2, 2) prior on w, over the last
+``stacking_points`` (16) evaluations, where the search now is (each held-out
+point costs the head one pass over a history). The head's leave-one-out
+predictions condition it on the history without the held-out point; the GP's
+come in closed form (Rasmussen & Williams, 2006, eq. 5.12). A head that
+transfers well to this task gets the weight early; where it is wrong on this
+run's evaluations (for instance on a flat plateau around the incumbent) the GP
+takes over.
+
+With that weight the two are pooled log-linearly (``pooling="log-linear"``, the
+default): the predictive density is ``p_head^w p_gp^(1-w)``, normalised (a
+generalised product of experts, Cao & Fleet, 2014), and its EI is computed on a
+grid of cells per bin of the head (:func:`pooled_ei`). Where the GP is sure of
+y, because this run has evaluations nearby, it pins the pooled density whatever
+the head expects; where it is unsure, the head's shape decides. The linear
+mixture ``w p_head + (1 - w) p_gp`` (``pooling="linear"``, the rule before) has
+EI ``w EI_head + (1 - w) EI_gp`` and is optimistic wherever either model is: on
+search spaces far from the meta-training data a head that expects improvement
+in a region the run has already shown poor kept drawing the search there. The
+pooled EI is computed for a shortlist of each call's candidates, the best by
+each model's own EI (``pool_shortlist``); the others are not chosen.
 
 Every acquisition returns, per candidate, its log value (higher is better),
-whether the learned head's term is the larger part of that value, and the log
-value under the GP's term alone (what the choice would have been without the
-head).
+whether the learned head's term is the larger part of that value (pooled: the
+pooled EI exceeds the GP's alone), and the log value under the GP's term alone
+(what the choice would have been without the head).
 """
 from __future__ import annotations
 
@@ -50,8 +62,10 @@ if TYPE_CHECKING:  # pragma: no cover
     from methods.generative_hpo import GenerativeHPO
 
 ACQUISITIONS = ("stacked-ei", "learned-ei", "gp-ei", "botorch-gp-ei", "none")
+POOLINGS = ("log-linear", "linear")        # how "stacked-ei" combines the head and the GP
 _LOG_SQRT_2PI = 0.5 * math.log(2 * math.pi)
 _SQRT5 = math.sqrt(5.0)
+_INV_SQRT2 = 1.0 / math.sqrt(2.0)
 
 
 # ------------------------------------------------------------------ closed forms
@@ -303,6 +317,15 @@ class FittedGP:
             return log_gaussian_ei(*self.predict(candidates), best)
         return self.mixture.log_ei(candidates, best)
 
+    def members(self, candidates: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The predictive distribution as a mixture of Gaussians: each member's mean and std of y in raw
+        units (k, m) and the members' weights (k,); the MAP fit alone is one member."""
+        if self.mixture is None:
+            mean, std = self.predict(candidates)
+            return mean[None], std[None], np.ones(1)
+        means, stds = self.mixture.predict_members(candidates)
+        return means, stds, self.mixture.weights
+
     def leave_one_out_log_density(self) -> np.ndarray:
         """log density of each y_i under the prediction from the others (the mixture's, if any), (n,)."""
         if self.mixture is None:
@@ -496,6 +519,44 @@ def stacking_weight(log_p_head: np.ndarray, log_p_gp: np.ndarray, prior: float =
     return float(grid[int(np.argmax(objective))])
 
 
+# ------------------------------------------------------------------ pooling
+@torch.no_grad()
+def pooled_ei(log_p: np.ndarray, means: np.ndarray, stds: np.ndarray, member_weights: np.ndarray, weight: float,
+              best: float, edges: np.ndarray, cells: int = 4, floor: float = 1e-300) -> np.ndarray:
+    """EI over ``best`` of the head's and the GP's predictive distributions pooled log-linearly, (m,).
+
+    q(y) is proportional to p_head(y)^w p_gp(y)^(1 - w) (a generalised product of experts, Cao & Fleet,
+    2014): where the GP is sure of y (it has evaluations nearby) it pins q whatever the head says, and
+    where it is not, the head's shape decides. Computed on ``cells`` equal cells per bin of the head's bar
+    distribution (its mass spread uniformly within a bin) with the GP's mass per cell from its mixture's
+    CDF and survival function (whichever side is the smaller, so that both tails keep their masses down
+    to ``floor``, float64's range); q's support is the head's, [edges[0], edges[-1]].
+
+    log_p (m, K): the head's log bin masses; means, stds (k, m) and member_weights (k,): the GP's mixture
+    of Gaussians; y, ``best`` and ``edges`` (K + 1,) all in the head's units (history-normalised).
+    """
+    K = len(edges) - 1
+    cuts = np.concatenate([np.linspace(edges[j], edges[j + 1], cells + 1)[:-1] for j in range(K)] + [edges[-1:]])
+    gain = torch.as_tensor(np.maximum((cuts[:-1] + cuts[1:]) / 2 - best, 0.0))                   # (C,)
+    z = (torch.as_tensor(cuts)[None, None, :] - torch.as_tensor(means)[..., None]) \
+        / torch.as_tensor(stds)[..., None]                                                     # (k, m, C + 1)
+    tail = 0.5 * torch.special.erfc(z.abs() * _INV_SQRT2)                 # each member's smaller tail
+    w_k = torch.as_tensor(member_weights, dtype=torch.float64)
+    cdf = torch.einsum("k,kmc->mc", w_k, torch.where(z < 0, tail, 1 - tail))                  # (m, C + 1)
+    survival = torch.einsum("k,kmc->mc", w_k, torch.where(z >= 0, tail, 1 - tail))
+    cell = torch.where(cdf[:, :-1] > 0.5, survival[:, :-1] - survival[:, 1:], cdf[:, 1:] - cdf[:, :-1])
+    log_head = torch.as_tensor(log_p, dtype=torch.float64).repeat_interleave(cells, dim=1)    # (m, C), + const
+    log_q = weight * log_head + (1.0 - weight) * torch.log(cell.clamp_min(floor))
+    return (torch.softmax(log_q, dim=1) @ gain).numpy()
+
+
+def shortlist(head_values: np.ndarray, gp_values: np.ndarray, top: int) -> np.ndarray:
+    """Indices of the union of the ``top`` best candidates by each model's own EI (all, if that is most)."""
+    if top <= 0 or len(head_values) <= 2 * top:
+        return np.arange(len(head_values))
+    return np.union1d(np.argsort(-head_values, kind="stable")[:top], np.argsort(-gp_values, kind="stable")[:top])
+
+
 # ---------------------------------------------------------------- assembly
 @dataclass
 class Acquisition:
@@ -569,11 +630,49 @@ def build_acquisition(method: "GenerativeHPO", X: np.ndarray, y: np.ndarray) -> 
     if weight == 0.0:
         return Acquisition(lambda c: _alone(gp_log_ei(c), by_head=False), 0.0)
 
+    if method.suggest_cfg.pooling == "log-linear":
+        return pooled_acquisition(method, X, y, gp, weight)
     head_score = head_log_ei(method, X, y)
 
     def score(candidates):
         from_head = math.log(weight) + head_score(candidates)
         from_gp = math.log1p(-weight) + gp_log_ei(candidates)
         return np.logaddexp(from_head, from_gp), from_head >= from_gp, from_gp
+
+    return Acquisition(score, weight)
+
+
+def pooled_acquisition(method: "GenerativeHPO", X: np.ndarray, y: np.ndarray, gp: FittedGP,
+                       weight: float) -> Acquisition:
+    """EI of the head and the GP pooled log-linearly with the head's stacking weight (:func:`pooled_ei`),
+    on a shortlist of each call's candidates: the ``pool_shortlist`` best by the head's own EI and by the
+    GP's (the others are not chosen: -inf). The head's term is the larger where the pooled EI exceeds
+    the GP's alone."""
+    from methods.generative_hpo import history_scale, normalize_query_y
+
+    cfg, predictor = method.suggest_cfg, method.model.predictor
+    best = float(np.max(y))
+    tokens, _ = method.read_history(X, y)              # the history is read once per suggestion
+    low, spread = history_scale(y)
+    best_u = float(normalize_query_y(best, y))
+    edges = predictor.edges.detach().cpu().numpy().astype(np.float64)
+
+    def score(candidates):
+        logits = method.predict_logits(X, y, candidates, tokens=tokens)                       # (m, K)
+        with torch.no_grad():
+            head = predictor.expected_improvement(logits, best_u).cpu().numpy()
+            log_p = torch.log_softmax(logits.double(), dim=-1).cpu().numpy()
+        means, stds, w_k = gp.members(candidates)                                             # (k, m) raw units
+        own = log_gaussian_ei(means.ravel(), stds.ravel(), best).reshape(means.shape)
+        from_gp = logsumexp(np.log(w_k)[:, None] + own, axis=0)                               # the GP's log EI
+        chosen = shortlist(head, from_gp, cfg.pool_shortlist)
+        big = w_k >= 1e-3 * w_k.max()                    # members of negligible weight left out
+        values = np.full(len(candidates), -np.inf)
+        pooled = pooled_ei(log_p[chosen], (means[big][:, chosen] - low) / spread, stds[big][:, chosen] / spread,
+                           w_k[big] / w_k[big].sum(), weight, best_u, edges, cfg.pool_cells)
+        with np.errstate(divide="ignore"):
+            pooled = np.log(pooled) + math.log(spread)
+        values[chosen] = np.where(np.isfinite(pooled), pooled, from_gp[chosen])   # no common support: the GP's
+        return values, values > from_gp, from_gp
 
     return Acquisition(score, weight)

@@ -3,7 +3,8 @@
 Models predict (``methods/generative_hpo.py``: the CVAE decodes configurations,
 the predictive head gives p(y | x, history)); acquisitions score candidates
 (``methods/gen_acquisition.py``: by default EI under the head and a fitted GP,
-mixed by stacking); this module builds and searches the candidate pool.
+pooled with a weight fitted by stacking); this module builds and searches the
+candidate pool.
 
 Continuous protocol, one suggestion:
 
@@ -36,7 +37,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from methods.gen_acquisition import ACQUISITIONS, GP_PRIORS, GP_STARTS, Acquisition, build_acquisition
+from methods.gen_acquisition import ACQUISITIONS, GP_PRIORS, GP_STARTS, POOLINGS, Acquisition, build_acquisition
 
 if TYPE_CHECKING:  # pragma: no cover
     from methods.generative_hpo import GenerativeHPO
@@ -68,10 +69,16 @@ class SuggestConfig:
     n_refine: int = 128             # children per round
     local_scale: float = 0.05       # std of the perturbations (halved each refinement round)
     temperature: float = 1.0        # prior std multiplier for z
-    acquisition: str = "stacked-ei"  # EI under the head and a fitted GP, mixed by stacking on this run's history
+    acquisition: str = "stacked-ei"  # EI under the head and a fitted GP, weighted by stacking on this run's history
     #                                 (methods/gen_acquisition.py); ablations: "learned-ei" (the head alone),
     #                                 "gp-ei" (the same GP alone), "botorch-gp-ei" (BoTorch's GP, as GP-BO fits it),
     #                                 "none" (one decoded sample, no pool)
+    pooling: str = "log-linear"     # "stacked-ei" combines the head and the GP, with the head's weight w, by
+    #                                 pooling their predictive densities, p_head^w p_gp^(1-w) ("log-linear"), or
+    #                                 mixing them, w p_head + (1-w) p_gp ("linear", the rule before; ablation)
+    pool_cells: int = 4             # log-linear pooling: cells per bin of the head's bar distribution
+    pool_shortlist: int = 32        # log-linear pooling scores the union of the this-many best candidates by
+    #                                 the head's EI and by the GP's (0: every candidate)
     stacking_prior: float = 2.0     # Beta(a, a) prior on the head's mixture weight (a = 1: flat)
     stacking_points: int = 16       # the weight is fitted on the leave-one-out densities of the last this many
     #                                 evaluations (0: all); the head's leave-one-out pass costs one history each
@@ -93,10 +100,14 @@ class SuggestConfig:
             raise ValueError(f"gp_prior must be one of {', '.join(GP_PRIORS)}, got {self.gp_prior!r}")
         if self.gp_starts not in GP_STARTS:
             raise ValueError(f"gp_starts must be one of {', '.join(GP_STARTS)}, got {self.gp_starts!r}")
+        if self.pooling not in POOLINGS:
+            raise ValueError(f"pooling must be one of {', '.join(POOLINGS)}, got {self.pooling!r}")
+        if self.pool_cells < 1:
+            raise ValueError(f"pool_cells must be >= 1, got {self.pool_cells}")
         if self.discrete not in DISCRETE_RULES:
             raise ValueError(f"discrete must be one of {', '.join(DISCRETE_RULES)}, got {self.discrete!r}")
         for name in ("n_decoded", "n_uniform", "n_local", "refine_rounds", "refine_top", "n_refine",
-                     "online_steps", "fine_tune_steps", "gp_samples", "stacking_points"):
+                     "online_steps", "fine_tune_steps", "gp_samples", "stacking_points", "pool_shortlist"):
             if getattr(self, name) < 0:
                 raise ValueError(f"{name} must be >= 0, got {getattr(self, name)}")
         if self.n_decoded + self.n_uniform + self.n_local == 0:

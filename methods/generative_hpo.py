@@ -7,8 +7,9 @@ project adds (each candidate attends to the history's tokens and gets a
 predictive distribution of its y), the model that composes them and its loss,
 the episode sampler shared by online and meta-training, checkpoints, and the
 HPO-B method. The suggestion rule lives beside this file: the candidate pool
-and its refinement in ``methods/gen_pool.py``, the acquisitions (the head's
-EI mixed with a fitted GP's by stacking) in ``methods/gen_acquisition.py``.
+and its refinement in ``methods/gen_pool.py``, the acquisitions (EI of the
+head pooled with a fitted GP, weighted by stacking) in
+``methods/gen_acquisition.py``.
 
 Architecture (sizes are defaults of :class:`GenerativeHPOConfig`)::
 

@@ -2,6 +2,7 @@ import math
 
 import numpy as np
 import pytest
+import torch
 from scipy.stats import norm
 
 from methods.gen_acquisition import (FittedGP, build_acquisition, head_leave_one_out_log_density,
@@ -178,8 +179,8 @@ def test_acquisition_switches_say_which_model_decides(monkeypatch):
     method.suggest_cfg.acquisition = "learned-ei"
     values, by_head, _ = build_acquisition(method, X, y).score(candidates)
     assert by_head.all() and called and np.allclose(values, values[0])
-    # stacked: a head whose leave-one-out densities are far better than the GP's takes the weight
-    method.suggest_cfg.acquisition = "stacked-ei"
+    # stacked (the linear mixture): a head whose leave-one-out densities are far better than the GP's takes the weight
+    method.suggest_cfg.acquisition, method.suggest_cfg.pooling = "stacked-ei", "linear"
     monkeypatch.setattr("methods.gen_acquisition.head_leave_one_out_log_density", lambda m, X, y, held: np.full(len(held), 5.0))
     acquisition = build_acquisition(method, X, y)
     assert acquisition.head_weight > 0.9
@@ -255,7 +256,7 @@ def test_stacked_scores_split_into_the_head_and_gp_terms(monkeypatch):
     rng = np.random.default_rng(4)
     X, y = rng.random((10, 4)), rng.random(10)
     candidates = rng.random((40, 4))
-    method = GenerativeHPO(seed=0, suggest=FAST)
+    method = GenerativeHPO(seed=0, suggest={**FAST, "pooling": "linear"})
     method._ensure_model(4)
     acquisition = build_acquisition(method, X, y)
     w = acquisition.head_weight
@@ -381,3 +382,134 @@ def test_gp_hyperparameter_samples_mix_gps_and_zero_samples_is_the_map_fit():
                                mixture.weights @ np.exp(np.array(log_loo)), rtol=1e-6)
     # no prior, no posterior to sample: the marginal-likelihood fit stays one GP
     assert FittedGP(X, y, seed=0, prior="none", samples=8).mixture is None
+
+
+EDGES = np.linspace(-2.0, 3.0, 65)
+
+
+def _head(rng, m, peak=None):
+    """Bar-distribution log masses (m, 64): random, or nearly all in the bin of ``peak``."""
+    if peak is None:
+        return np.log(rng.dirichlet(np.ones(64), size=m))
+    p = np.full((m, 64), 1e-6)
+    p[:, int((peak + 2.0) / (5.0 / 64))] = 1.0
+    return np.log(p / p.sum(1, keepdims=True))
+
+
+def test_pooled_ei_is_the_gps_at_weight_zero_and_the_heads_at_weight_one():
+    from methods.gen_acquisition import pooled_ei
+    from methods.generative_hpo import GenerativeHPOConfig, PredictiveHead
+
+    rng = np.random.default_rng(5)
+    m, k = 6, 3
+    log_p = _head(rng, m)
+    means, stds = rng.uniform(0.2, 1.5, (k, m)), rng.uniform(0.05, 0.3, (k, m))      # well inside the support
+    weights = rng.dirichlet(np.ones(k))
+    gp_ei = sum(weights[i] * np.exp(log_gaussian_ei(means[i], stds[i], 1.0)) for i in range(k))
+    np.testing.assert_allclose(pooled_ei(log_p, means, stds, weights, 1e-12, 1.0, EDGES, cells=32), gp_ei,
+                               rtol=2e-3, atol=1e-6)
+    head = PredictiveHead(2, GenerativeHPOConfig(n_bins=64))
+    head_ei = head.expected_improvement(torch.as_tensor(log_p, dtype=torch.float32), 1.0).numpy()
+    np.testing.assert_allclose(pooled_ei(log_p, means, stds, weights, 1.0 - 1e-12, 1.0, EDGES, cells=32), head_ei,
+                               rtol=1e-3, atol=1e-6)
+
+
+def test_a_sure_gp_pins_the_pooled_ei_where_the_mixture_follows_the_head():
+    from methods.gen_acquisition import pooled_ei
+
+    log_p = _head(np.random.default_rng(0), 1, peak=2.5)           # the head expects y near 2.5
+    sure = pooled_ei(log_p, np.array([[1.2]]), np.array([[1e-3]]), np.ones(1), 0.9, 1.0, EDGES)
+    assert sure[0] == pytest.approx(0.2, abs=0.01)                  # the GP's y, not the head's
+    unsure = pooled_ei(log_p, np.array([[1.2]]), np.array([[2.0]]), np.ones(1), 0.9, 1.0, EDGES)
+    assert unsure[0] > 1.0                                          # an unsure GP leaves the head's shape
+
+
+def test_pooled_ei_keeps_the_gps_upper_tail():
+    """Cells far above the GP's mean keep masses below float64's 1 - 1 resolution (log-space reference)."""
+    from scipy.special import log_ndtr
+
+    from methods.gen_acquisition import pooled_ei
+
+    log_p = _head(np.random.default_rng(1), 1, peak=2.5)
+    mean, std, w = 0.0, 0.12, 0.995
+    cuts = np.concatenate([np.linspace(EDGES[j], EDGES[j + 1], 5)[:-1] for j in range(64)] + [EDGES[-1:]])
+    z = (cuts - mean) / std
+    log_sf = log_ndtr(-z)                                           # log P(Y > cut), exact in the upper tail
+    log_cdf = log_ndtr(z)
+    upper = z[:-1] > 0
+    with np.errstate(divide="ignore"):                              # each branch where it is not used
+        log_cell = np.where(upper, log_sf[:-1] + np.log1p(-np.exp(log_sf[1:] - log_sf[:-1])),
+                            log_cdf[1:] + np.log1p(-np.exp(log_cdf[:-1] - log_cdf[1:])))
+    log_q = w * np.repeat(log_p[0], 4) + (1 - w) * np.maximum(log_cell, math.log(1e-300))
+    q = np.exp(log_q - log_q.max())
+    expected = (q / q.sum()) @ np.maximum((cuts[:-1] + cuts[1:]) / 2 - 1.0, 0.0)
+    assert np.exp(log_cell[upper]).min() < 1e-30                     # the cells that 1 - Phi would lose
+    got = pooled_ei(log_p, np.array([[mean]]), np.array([[std]]), np.ones(1), w, 1.0, EDGES)
+    np.testing.assert_allclose(got, [expected], rtol=1e-8)
+
+
+def test_shortlist_is_the_union_of_each_models_best():
+    from methods.gen_acquisition import shortlist
+
+    head, gp = np.arange(10.0), -np.arange(10.0)
+    np.testing.assert_array_equal(shortlist(head, gp, 2), [0, 1, 8, 9])
+    np.testing.assert_array_equal(shortlist(head, head, 2), [8, 9])
+    np.testing.assert_array_equal(shortlist(head, gp, 5), np.arange(10))       # at most 2 x 5: every candidate
+    np.testing.assert_array_equal(shortlist(head, gp, 0), np.arange(10))
+
+
+def test_pooled_acquisition_scores_its_shortlist_by_the_pooled_ei(monkeypatch):
+    import methods.gen_acquisition as ga
+    from methods.generative_hpo import history_scale
+
+    rng = np.random.default_rng(6)
+    X, y = rng.random((12, 4)), rng.random(12)
+    candidates = rng.random((80, 4))
+    fits = []
+    real = ga.FittedGP
+    monkeypatch.setattr(ga, "FittedGP", lambda *a, **k: fits.append(real(*a, **k)) or fits[-1])
+    method = GenerativeHPO(seed=0, suggest={**FAST, "pool_shortlist": 10})
+    method._ensure_model(4)
+    acquisition = build_acquisition(method, X, y)
+    values, by_head, without_head = acquisition.score(candidates)
+    gp, w = fits[-1], acquisition.head_weight
+    np.testing.assert_allclose(without_head, gp.log_ei(candidates, float(y.max())))
+    head = method.expected_improvement(X, y, candidates)
+    chosen = ga.shortlist(head, without_head, 10)
+    assert 10 <= len(chosen) <= 20 and np.isfinite(values[chosen]).all()
+    assert np.isneginf(np.delete(values, chosen)).all()           # the others are never chosen
+    logits = method.predict_logits(X, y, candidates[chosen])
+    log_p = torch.log_softmax(logits.double(), dim=-1).numpy()
+    means, stds, w_k = gp.members(candidates[chosen])
+    low, spread = history_scale(y)
+    big = w_k >= 1e-3 * w_k.max()
+    expected = ga.pooled_ei(log_p, (means[big] - low) / spread, stds[big] / spread, w_k[big] / w_k[big].sum(), w,
+                            1.0, method.model.predictor.edges.numpy().astype(np.float64)) * spread
+    np.testing.assert_allclose(np.exp(values[chosen]), expected, rtol=1e-6)
+    np.testing.assert_array_equal(by_head, values > without_head)
+    # the linear mixture (the rule before) scores every candidate with the same weight
+    method.suggest_cfg.pooling = "linear"
+    linear = build_acquisition(method, X, y)
+    assert 0.0 < linear.head_weight < 1.0 and np.isfinite(linear.score(candidates)[0]).all()
+    with pytest.raises(ValueError, match="pooling must be one of log-linear, linear"):
+        GenerativeHPO(suggest={"pooling": "geometric"})
+    with pytest.raises(ValueError, match="pool_cells must be >= 1"):
+        GenerativeHPO(suggest={"pool_cells": 0})
+
+
+def test_gp_members_are_the_mixture_or_the_map_fit():
+    rng = np.random.default_rng(7)
+    X, y = rng.random((10, 3)), rng.random(10)
+    candidates = rng.random((20, 3))
+    map_fit = FittedGP(X, y, seed=0)
+    means, stds, weights = map_fit.members(candidates)
+    mean, std = map_fit.predict(candidates)
+    np.testing.assert_allclose(means[0], mean)
+    np.testing.assert_allclose(stds[0], std)
+    assert weights.tolist() == [1.0]
+    mixed = FittedGP(X, y, seed=0, samples=8)
+    means, stds, weights = mixed.members(candidates)
+    assert means.shape == stds.shape == (len(weights), 20) and weights.sum() == pytest.approx(1.0)
+    ei = np.log(np.exp(np.log(weights)[:, None] + log_gaussian_ei(means.ravel(), stds.ravel(), y.max())
+                       .reshape(means.shape)).sum(0))
+    np.testing.assert_allclose(ei, mixed.log_ei(candidates, float(y.max())))
