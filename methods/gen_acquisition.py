@@ -520,6 +520,13 @@ def stacking_weight(log_p_head: np.ndarray, log_p_gp: np.ndarray, prior: float =
 
 
 # ------------------------------------------------------------------ pooling
+@functools.lru_cache(maxsize=8)
+def _cell_cuts(edges: tuple, cells: int) -> np.ndarray:
+    """The cells' boundaries: ``cells`` equal cells per bin of ``edges`` (K + 1,), (K cells + 1,)."""
+    return np.concatenate([np.linspace(edges[j], edges[j + 1], cells + 1)[:-1] for j in range(len(edges) - 1)]
+                          + [np.array(edges[-1:])])
+
+
 @torch.no_grad()
 def pooled_ei(log_p: np.ndarray, means: np.ndarray, stds: np.ndarray, member_weights: np.ndarray, weight: float,
               best: float, edges: np.ndarray, cells: int = 4, floor: float = 1e-300) -> np.ndarray:
@@ -535,15 +542,15 @@ def pooled_ei(log_p: np.ndarray, means: np.ndarray, stds: np.ndarray, member_wei
     log_p (m, K): the head's log bin masses; means, stds (k, m) and member_weights (k,): the GP's mixture
     of Gaussians; y, ``best`` and ``edges`` (K + 1,) all in the head's units (history-normalised).
     """
-    K = len(edges) - 1
-    cuts = np.concatenate([np.linspace(edges[j], edges[j + 1], cells + 1)[:-1] for j in range(K)] + [edges[-1:]])
+    cuts = _cell_cuts(tuple(edges), cells)                                                     # (C + 1,)
     gain = torch.as_tensor(np.maximum((cuts[:-1] + cuts[1:]) / 2 - best, 0.0))                   # (C,)
     z = (torch.as_tensor(cuts)[None, None, :] - torch.as_tensor(means)[..., None]) \
         / torch.as_tensor(stds)[..., None]                                                     # (k, m, C + 1)
     tail = 0.5 * torch.special.erfc(z.abs() * _INV_SQRT2)                 # each member's smaller tail
+    below, rest = z < 0, 1 - tail
     w_k = torch.as_tensor(member_weights, dtype=torch.float64)
-    cdf = torch.einsum("k,kmc->mc", w_k, torch.where(z < 0, tail, 1 - tail))                  # (m, C + 1)
-    survival = torch.einsum("k,kmc->mc", w_k, torch.where(z >= 0, tail, 1 - tail))
+    cdf = torch.einsum("k,kmc->mc", w_k, torch.where(below, tail, rest))                      # (m, C + 1)
+    survival = torch.einsum("k,kmc->mc", w_k, torch.where(below, rest, tail))
     cell = torch.where(cdf[:, :-1] > 0.5, survival[:, :-1] - survival[:, 1:], cdf[:, 1:] - cdf[:, :-1])
     log_head = torch.as_tensor(log_p, dtype=torch.float64).repeat_interleave(cells, dim=1)    # (m, C), + const
     log_q = weight * log_head + (1.0 - weight) * torch.log(cell.clamp_min(floor))
@@ -661,14 +668,15 @@ def pooled_acquisition(method: "GenerativeHPO", X: np.ndarray, y: np.ndarray, gp
         logits = method.predict_logits(X, y, candidates, tokens=tokens)                       # (m, K)
         with torch.no_grad():
             head = predictor.expected_improvement(logits, best_u).cpu().numpy()
-            log_p = torch.log_softmax(logits.double(), dim=-1).cpu().numpy()
         means, stds, w_k = gp.members(candidates)                                             # (k, m) raw units
         own = log_gaussian_ei(means.ravel(), stds.ravel(), best).reshape(means.shape)
         from_gp = logsumexp(np.log(w_k)[:, None] + own, axis=0)                               # the GP's log EI
         chosen = shortlist(head, from_gp, cfg.pool_shortlist)
+        with torch.no_grad():
+            log_p = torch.log_softmax(logits[torch.as_tensor(chosen)].double(), dim=-1).cpu().numpy()
         big = w_k >= 1e-3 * w_k.max()                    # members of negligible weight left out
         values = np.full(len(candidates), -np.inf)
-        pooled = pooled_ei(log_p[chosen], (means[big][:, chosen] - low) / spread, stds[big][:, chosen] / spread,
+        pooled = pooled_ei(log_p, (means[big][:, chosen] - low) / spread, stds[big][:, chosen] / spread,
                            w_k[big] / w_k[big].sum(), weight, best_u, edges, cfg.pool_cells)
         with np.errstate(divide="ignore"):
             pooled = np.log(pooled) + math.log(spread)
