@@ -217,20 +217,20 @@ def test_stacking_weight_is_fitted_on_the_last_evaluations(monkeypatch, points, 
         GenerativeHPO(seed=0, suggest={"stacking_points": -1})
 
 
-def test_gp_samples_switch_changes_the_gp_term_and_zero_is_the_map_fit(monkeypatch):
+def record_gp_fits(monkeypatch) -> list:
+    """Every FittedGP that build_acquisition fits from now on, in order."""
     import methods.gen_acquisition as ga
 
+    fits, real = [], ga.FittedGP
+    monkeypatch.setattr(ga, "FittedGP", lambda *args, **kwargs: fits.append(real(*args, **kwargs)) or fits[-1])
+    return fits
+
+
+def test_gp_samples_switch_changes_the_gp_term_and_zero_is_the_map_fit(monkeypatch):
     rng = np.random.default_rng(3)
     X, y = rng.random((12, 4)), rng.random(12)
     candidates = rng.random((60, 4))
-    fits = []
-    real = ga.FittedGP
-
-    def recording(*args, **kwargs):
-        fits.append(real(*args, **kwargs))
-        return fits[-1]
-
-    monkeypatch.setattr(ga, "FittedGP", recording)
+    fits = record_gp_fits(monkeypatch)
     scores = {}
     for samples in (0, 16):
         method = GenerativeHPO(seed=0, suggest={**FAST, "acquisition": "gp-ei", "gp_samples": samples})
@@ -465,9 +465,7 @@ def test_pooled_acquisition_scores_its_shortlist_by_the_pooled_ei(monkeypatch):
     rng = np.random.default_rng(6)
     X, y = rng.random((12, 4)), rng.random(12)
     candidates = rng.random((80, 4))
-    fits = []
-    real = ga.FittedGP
-    monkeypatch.setattr(ga, "FittedGP", lambda *a, **k: fits.append(real(*a, **k)) or fits[-1])
+    fits = record_gp_fits(monkeypatch)
     method = GenerativeHPO(seed=0, suggest={**FAST, "pool_shortlist": 10})
     method._ensure_model(4)
     acquisition = build_acquisition(method, X, y)

@@ -20,12 +20,11 @@ import os
 
 import numpy as np
 import torch
-from scipy.special import logsumexp, ndtr
+from scipy.special import logsumexp
 
 import methods.gen_acquisition as ga
-from pooled_ei import fitted_as_on_main          # (importing it patches gen_pool; this module re-patches below)
+from pooled_ei import pooling_inputs          # (importing it patches gen_pool; this module re-patches below)
 import methods.gen_pool as gpool
-from methods.generative_hpo import history_scale, normalize_query_y
 
 DTYPE = np.float32 if os.environ.get("CLOSED_F32") == "1" else np.float64
 _INV_SQRT_2PI = 1.0 / math.sqrt(2 * math.pi)
@@ -70,15 +69,10 @@ def pooled_member_ei(log_p, mu, sd, weight, best, edges, member_weights=None):
 
 
 def build_acquisition(method, X, y):
-    cfg = method.suggest_cfg
-    acquisition, gp = fitted_as_on_main(method, X, y)
-    if cfg.acquisition != "stacked-ei" or len(X) < 2 or not cfg.gp_samples:
+    acquisition, inputs = pooling_inputs(method, X, y)
+    if inputs is None:
         return acquisition
-    best, weight = float(np.max(y)), acquisition.head_weight
-    tokens, _ = method.read_history(X, y)
-    low, spread = history_scale(y)
-    best_u = float(normalize_query_y(best, y))
-    edges = method.model.predictor.edges.detach().cpu().numpy().astype(np.float64)
+    gp, best, weight, tokens, low, spread, best_u, edges = inputs
     mix = gp.mixture
     keep = mix.weights >= 1e-3 * mix.weights.max()
     w_k = mix.weights[keep] / mix.weights[keep].sum()

@@ -44,16 +44,26 @@ def fitted_as_on_main(method, X, y):
     return acquisition, (fitted[0] if fitted else None)
 
 
-def build_acquisition(method, X, y):
+def pooling_inputs(method, X, y):
+    """Main's acquisition, and what pooling it needs: (acquisition, None) where main's rule does not stack a
+    head with a sampled GP, else (acquisition, (gp, best, weight, tokens, low, spread, best_u, edges))."""
     cfg = method.suggest_cfg
     acquisition, gp = fitted_as_on_main(method, X, y)
     if cfg.acquisition != "stacked-ei" or len(X) < 2 or not cfg.gp_samples:
-        return acquisition
-    best, weight = float(np.max(y)), acquisition.head_weight
+        return acquisition, None
+    best = float(np.max(y))
     tokens, _ = method.read_history(X, y)
     low, spread = history_scale(y)
-    best_u = float(normalize_query_y(best, y))
     edges = method.model.predictor.edges.detach().cpu().numpy().astype(np.float64)        # (K+1,)
+    return acquisition, (gp, best, acquisition.head_weight, tokens, low, spread,
+                         float(normalize_query_y(best, y)), edges)
+
+
+def build_acquisition(method, X, y):
+    acquisition, inputs = pooling_inputs(method, X, y)
+    if inputs is None:
+        return acquisition
+    gp, best, weight, tokens, low, spread, best_u, edges = inputs
     K = len(edges) - 1
     cuts = np.concatenate([np.linspace(edges[j], edges[j + 1], SUB + 1)[:-1] for j in range(K)] + [edges[-1:]])
     centres = (cuts[:-1] + cuts[1:]) / 2                                                   # (K SUB,)
