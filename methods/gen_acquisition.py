@@ -86,6 +86,13 @@ def log_gaussian_ei(mean: np.ndarray, std: np.ndarray, best: float) -> np.ndarra
     return out + np.log(std)
 
 
+def mixture_log_ei(means: np.ndarray, stds: np.ndarray, weights: np.ndarray, best: float) -> np.ndarray:
+    """log EI over ``best`` of a mixture of Gaussians, members' means and stds (k, m), weights (k,): (m,)
+    (EI is linear in the predictive distribution)."""
+    parts = log_gaussian_ei(means.ravel(), stds.ravel(), best).reshape(means.shape)
+    return logsumexp(np.log(weights)[:, None] + parts, axis=0)
+
+
 def log_normal_pdf(y: np.ndarray, mean: np.ndarray, std: np.ndarray) -> np.ndarray:
     std = np.maximum(std, 1e-12)
     return -0.5 * ((y - mean) / std) ** 2 - np.log(std) - _LOG_SQRT_2PI
@@ -406,9 +413,7 @@ class GPMixture:
 
     def log_ei(self, candidates: np.ndarray, best: float) -> np.ndarray:
         """log of the mixture's EI over ``best`` (EI is linear in the predictive distribution), (m,)."""
-        means, stds = self.predict_members(candidates)
-        parts = log_gaussian_ei(means.ravel(), stds.ravel(), best).reshape(means.shape)
-        return logsumexp(np.log(self.weights)[:, None] + parts, axis=0)
+        return mixture_log_ei(*self.predict_members(candidates), self.weights, best)
 
     def leave_one_out_members(self) -> tuple[np.ndarray, np.ndarray]:
         """Each member's leave-one-out mean and std of each y_i in raw units, (k, n) each."""
@@ -521,7 +526,7 @@ def stacking_weight(log_p_head: np.ndarray, log_p_gp: np.ndarray, prior: float =
 
 # ------------------------------------------------------------------ pooling
 @functools.lru_cache(maxsize=8)
-def _cell_cuts(edges: tuple, cells: int) -> np.ndarray:
+def cell_cuts(edges: tuple, cells: int) -> np.ndarray:
     """The cells' boundaries: ``cells`` equal cells per bin of ``edges`` (K + 1,), (K cells + 1,)."""
     return np.concatenate([np.linspace(edges[j], edges[j + 1], cells + 1)[:-1] for j in range(len(edges) - 1)]
                           + [np.array(edges[-1:])])
@@ -542,7 +547,7 @@ def pooled_ei(log_p: np.ndarray, means: np.ndarray, stds: np.ndarray, member_wei
     log_p (m, K): the head's log bin masses; means, stds (k, m) and member_weights (k,): the GP's mixture
     of Gaussians; y, ``best`` and ``edges`` (K + 1,) all in the head's units (history-normalised).
     """
-    cuts = _cell_cuts(tuple(edges), cells)                                                     # (C + 1,)
+    cuts = cell_cuts(tuple(edges), cells)                                                     # (C + 1,)
     gain = torch.as_tensor(np.maximum((cuts[:-1] + cuts[1:]) / 2 - best, 0.0))                   # (C,)
     z = (torch.as_tensor(cuts)[None, None, :] - torch.as_tensor(means)[..., None]) \
         / torch.as_tensor(stds)[..., None]                                                     # (k, m, C + 1)
@@ -669,8 +674,7 @@ def pooled_acquisition(method: "GenerativeHPO", X: np.ndarray, y: np.ndarray, gp
         with torch.no_grad():
             head = predictor.expected_improvement(logits, best_u).cpu().numpy()
         means, stds, w_k = gp.members(candidates)                                             # (k, m) raw units
-        own = log_gaussian_ei(means.ravel(), stds.ravel(), best).reshape(means.shape)
-        from_gp = logsumexp(np.log(w_k)[:, None] + own, axis=0)                               # the GP's log EI
+        from_gp = mixture_log_ei(means, stds, w_k, best)                                      # the GP's log EI
         chosen = shortlist(head, from_gp, cfg.pool_shortlist)
         with torch.no_grad():
             log_p = torch.log_softmax(logits[torch.as_tensor(chosen)].double(), dim=-1).cpu().numpy()

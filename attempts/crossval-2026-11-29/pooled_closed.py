@@ -31,7 +31,7 @@ _INV_SQRT_2PI = 1.0 / math.sqrt(2 * math.pi)
 _INV_SQRT_2 = 1.0 / math.sqrt(2.0)
 
 
-def pooled_member_ei(log_p, mu, sd, weight, best, edges, member_weights=None):
+def pooled_member_ei(log_p, mu, sd, weight, best, edges):
     """EI over ``best`` of the pooled densities p_head^w N(mu_k, sd_k^2)^(1-w), for each member k.
 
     log_p (m, K): the head's log bin masses; mu, sd (k, m): the members' Gaussians, all in history units;

@@ -64,8 +64,7 @@ def build_acquisition(method, X, y):
     if inputs is None:
         return acquisition
     gp, best, weight, tokens, low, spread, best_u, edges = inputs
-    K = len(edges) - 1
-    cuts = np.concatenate([np.linspace(edges[j], edges[j + 1], SUB + 1)[:-1] for j in range(K)] + [edges[-1:]])
+    cuts = ga.cell_cuts(tuple(edges), SUB)                                                 # (K SUB + 1,)
     centres = (cuts[:-1] + cuts[1:]) / 2                                                   # (K SUB,)
     gain = np.maximum(centres - best_u, 0.0)
     mix = gp.mixture
