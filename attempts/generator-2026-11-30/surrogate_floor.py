@@ -1,0 +1,64 @@
+"""How low can regret go? Each task's floor: 1 - the best normalised score its surrogate reaches, searched
+over the task's own configurations, the 2^d corners of [0, 1]^d and 200,000 uniform points, then refined
+around the 64 best by Gaussian steps (std 0.02, 0.005, 0.001; 20,000 each). A lower bound on the
+surrogate's maximum, so the floor is an upper bound on the lowest reachable regret.
+
+usage (from the repository root):
+    python attempts/generator-2026-11-30/surrogate_floor.py <view root> <floors.json> [results.json ...]
+<view root> holds hpob-data/ and saved-surrogates/ (benchmark.py --split validation builds them under
+build/views/, crossval.py under build/crossval/); the floors are computed once and kept in <floors.json>.
+For each results file: mean regret and mean regret above the floor at 10 / 25 / 50 trials.
+"""
+import itertools
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, ".")
+from hpob_handler import _minmax  # noqa: E402
+from hpogen.results import runs_of  # noqa: E402
+from hpogen.runner import get_handler  # noqa: E402
+
+POINTS = 200_000
+
+
+def floors(root: Path) -> dict:
+    import xgboost as xgb
+    handler = get_handler(str(root / "hpob-data"), "v3-test", str(root / "saved-surrogates"))
+    out, rng = {}, np.random.default_rng(0)
+    for space in handler.get_search_spaces():
+        d = handler.get_search_space_dim(space)
+        for dataset in handler.get_datasets(space):
+            surrogate, lo, hi = handler.load_surrogate(space, dataset)
+            X, _ = handler._splits["test"].get(space, dataset)
+            corners = np.array(list(itertools.product([0.0, 1.0], repeat=d))) if d <= 16 else np.zeros((0, d))
+            score = lambda x: np.clip(_minmax(surrogate.predict(xgb.DMatrix(x)), lo, hi), 0.0, 1.0)  # noqa: E731
+            pool = np.concatenate([X, corners, rng.random((POINTS, d))])
+            values = score(pool)
+            for step in (0.02, 0.005, 0.001):
+                top = pool[np.argsort(-values)[:64]]
+                children = np.clip(top[rng.integers(64, size=20_000)] + step * rng.standard_normal((20_000, d)), 0, 1)
+                pool, values = np.concatenate([top, children]), np.concatenate([score(top), score(children)])
+            out[f"{space}/{dataset}"] = 1.0 - float(values.max())
+    return out
+
+
+def main() -> None:
+    root, path = Path(sys.argv[1]), Path(sys.argv[2])
+    if not path.exists():
+        path.write_text(json.dumps(floors(root), indent=1))
+    floor = json.loads(path.read_text())
+    print(f"{len(floor)} tasks, mean floor {np.mean(list(floor.values())):.4f}")
+    for name in sys.argv[3:]:
+        runs = runs_of(json.loads(Path(name).read_text()))
+        keys = [k for k in runs if f"{k[0]}/{k[1]}" in floor]
+        regret = np.array([1.0 - np.asarray(runs[k], float) for k in keys])            # (runs, trials + 1)
+        above = regret - np.array([floor[f"{k[0]}/{k[1]}"] for k in keys])[:, None]
+        print(f"{name}: {len(keys)} runs; regret " + " / ".join(f"{regret[:, t].mean():.4f}" for t in (10, 25, 50))
+              + "; above the floor " + " / ".join(f"{above[:, t].mean():.4f}" for t in (10, 25, 50)))
+
+
+if __name__ == "__main__":
+    main()
