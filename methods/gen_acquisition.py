@@ -320,9 +320,7 @@ class FittedGP:
 
     def log_ei(self, candidates: np.ndarray, best: float) -> np.ndarray:
         """log EI over ``best`` under the predictive distribution (the mixture's, if any), (m,)."""
-        if self.mixture is None:
-            return log_gaussian_ei(*self.predict(candidates), best)
-        return self.mixture.log_ei(candidates, best)
+        return mixture_log_ei(*self.members(candidates), best)
 
     def members(self, candidates: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """The predictive distribution as a mixture of Gaussians: each member's mean and std of y in raw
@@ -410,10 +408,6 @@ class GPMixture:
         v = K_star @ self.L_inv_T                                                               # (k, m, n)
         var = np.maximum((self.amplitude + self.noise)[:, None] - np.sum(v ** 2, axis=2), 0.0)
         return means, np.maximum(np.sqrt(var) * self.scale, 1e-12)
-
-    def log_ei(self, candidates: np.ndarray, best: float) -> np.ndarray:
-        """log of the mixture's EI over ``best`` (EI is linear in the predictive distribution), (m,)."""
-        return mixture_log_ei(*self.predict_members(candidates), self.weights, best)
 
     def leave_one_out_members(self) -> tuple[np.ndarray, np.ndarray]:
         """Each member's leave-one-out mean and std of each y_i in raw units, (k, n) each."""
@@ -669,15 +663,14 @@ def pooled_acquisition(method: "GenerativeHPO", X: np.ndarray, y: np.ndarray, gp
     best_u = float(normalize_query_y(best, y))
     edges = predictor.edges.detach().cpu().numpy().astype(np.float64)
 
+    @torch.no_grad()
     def score(candidates):
         logits = method.predict_logits(X, y, candidates, tokens=tokens)                       # (m, K)
-        with torch.no_grad():
-            head = predictor.expected_improvement(logits, best_u).cpu().numpy()
+        head = predictor.expected_improvement(logits, best_u).cpu().numpy()
         means, stds, w_k = gp.members(candidates)                                             # (k, m) raw units
         from_gp = mixture_log_ei(means, stds, w_k, best)                                      # the GP's log EI
         chosen = shortlist(head, from_gp, cfg.pool_shortlist)
-        with torch.no_grad():
-            log_p = torch.log_softmax(logits[torch.as_tensor(chosen)].double(), dim=-1).cpu().numpy()
+        log_p = torch.log_softmax(logits[torch.as_tensor(chosen)].double(), dim=-1).cpu().numpy()
         big = w_k >= 1e-3 * w_k.max()                    # members of negligible weight left out
         values = np.full(len(candidates), -np.inf)
         pooled = pooled_ei(log_p, (means[big][:, chosen] - low) / spread, stds[big][:, chosen] / spread,
