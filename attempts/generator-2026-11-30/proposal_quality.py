@@ -10,24 +10,23 @@ Prints, by history size n: the incumbent, the mean surrogate score of each kind 
 that beats the incumbent, the best of the 512, and the score of the suggestion made.
 """
 import sys
+from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, ".")
-from hpob_handler import _minmax  # noqa: E402
+sys.path[:0] = [".", str(Path(__file__).parent)]
 from hpogen.runner import get_handler  # noqa: E402
 from methods import make_method  # noqa: E402
+from surrogate_floor import surrogate_scorer  # noqa: E402
 
 
 def main() -> None:
-    import xgboost as xgb
     root, checkpoints = sys.argv[1], sys.argv[2]
     handler = get_handler(f"{root}/hpob-data", "v3-test", f"{root}/saved-surrogates")
     rows = []
     for space in handler.get_search_spaces():
         for dataset in handler.get_datasets(space):
-            surrogate, lo, hi = handler.load_surrogate(space, dataset)
-            score = lambda x: np.clip(_minmax(surrogate.predict(xgb.DMatrix(x)), lo, hi), 0, 1)  # noqa: E731
+            score = surrogate_scorer(handler, space, dataset)
             method = make_method("GEN-VAE", seed=0, device="cpu", checkpoint=f"{checkpoints}/{space}.pt",
                                  search_space_id=space, options=None)
 

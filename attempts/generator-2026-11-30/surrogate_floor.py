@@ -24,23 +24,28 @@ from hpogen.runner import get_handler  # noqa: E402
 POINTS = 200_000
 
 
-def floors(root: Path) -> dict:
+def surrogate_scorer(handler, space: str, dataset: str):
+    """The task's normalised score, as the continuous protocol computes it: configurations (m, d) -> (m,)."""
     import xgboost as xgb
+    surrogate, lo, hi = handler.load_surrogate(space, dataset)
+    return lambda x: np.clip(_minmax(surrogate.predict(xgb.DMatrix(x)), lo, hi), 0.0, 1.0)
+
+
+def floors(root: Path) -> dict:
     handler = get_handler(str(root / "hpob-data"), "v3-test", str(root / "saved-surrogates"))
     out, rng = {}, np.random.default_rng(0)
     for space in handler.get_search_spaces():
         d = handler.get_search_space_dim(space)
-        for dataset in handler.get_datasets(space):
-            surrogate, lo, hi = handler.load_surrogate(space, dataset)
-            X, _ = handler._splits["test"].get(space, dataset)
-            corners = np.array(list(itertools.product([0.0, 1.0], repeat=d))) if d <= 16 else np.zeros((0, d))
-            score = lambda x: np.clip(_minmax(surrogate.predict(xgb.DMatrix(x)), lo, hi), 0.0, 1.0)  # noqa: E731
+        corners = np.array(list(itertools.product([0.0, 1.0], repeat=d))) if d <= 16 else np.zeros((0, d))
+        for dataset, (X, _) in handler.get_meta_split("test", space).items():
+            score = surrogate_scorer(handler, space, dataset)
             pool = np.concatenate([X, corners, rng.random((POINTS, d))])
             values = score(pool)
             for step in (0.02, 0.005, 0.001):
-                top = pool[np.argsort(-values)[:64]]
+                best = np.argsort(-values)[:64]
+                top = pool[best]
                 children = np.clip(top[rng.integers(64, size=20_000)] + step * rng.standard_normal((20_000, d)), 0, 1)
-                pool, values = np.concatenate([top, children]), np.concatenate([score(top), score(children)])
+                pool, values = np.concatenate([top, children]), np.concatenate([values[best], score(children)])
             out[f"{space}/{dataset}"] = 1.0 - float(values.max())
     return out
 
