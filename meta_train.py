@@ -15,7 +15,7 @@ import argparse
 
 from hpogen.checks import check_at_least, check_device, check_id, check_output_dir
 from hpogen.errors import UserError, cli_main
-from hpogen.meta_training import MetaTrainConfig, meta_train_space
+from hpogen.meta_training import LR_SCHEDULES, MetaTrainConfig, meta_train_space
 from hpogen.runner import limit_threads, resolve_benchmark
 
 
@@ -34,6 +34,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help=f"steps between validations (default {defaults.val_every})")
     p.add_argument("--patience", type=int, default=defaults.patience,
                    help="early stopping: validations without improvement (default 0 = run all steps)")
+    p.add_argument("--lr-schedule", choices=LR_SCHEDULES, default=defaults.lr_schedule,
+                   help=f"learning rate over the steps: cosine decays it to 0, constant keeps it (default "
+                        f"{defaults.lr_schedule})")
     p.add_argument("--seed", type=int, default=defaults.seed, help="seed (default 0)")
     p.add_argument("--device", default="cpu", help="cpu, cuda or auto (default: cpu)")
     p.add_argument("--threads", type=int, default=2, help="torch threads on CPU (default 2)")
@@ -65,7 +68,8 @@ def main(argv: list[str] | None = None) -> None:
     except ValueError as err:
         raise UserError(str(err)) from None
     cfg = MetaTrainConfig(steps=args.steps, batch_size=args.batch_size, max_history=args.max_history,
-                          val_every=args.val_every, patience=args.patience, seed=args.seed)
+                          val_every=args.val_every, patience=args.patience, seed=args.seed,
+                          lr_schedule=args.lr_schedule)
     summary = meta_train_space(bench.data_dir, space, out, cfg, device=device, progress=not args.quiet)
     print(f"space {space}: {len(summary['train_datasets'])} meta-train / "
           f"{len(summary['validation_datasets'])} meta-validation datasets, {summary['seconds']:.0f} s; "

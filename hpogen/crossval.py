@@ -89,6 +89,10 @@ def build_fold(data_dir: str | Path, space: str, k: int, n_folds: int, out_root:
     return data, surr
 
 
+# meta-training settings that checkpoints made before the setting existed were trained with
+RECORDED_BEFORE = {"lr_schedule": "constant"}
+
+
 def check_fold_checkpoint(path: Path, meta_cfg=None) -> None:
     """A fold's checkpoint is reused only if it was meta-trained with the settings asked for now."""
     from dataclasses import asdict
@@ -101,6 +105,7 @@ def check_fold_checkpoint(path: Path, meta_cfg=None) -> None:
         recorded = load_checkpoint(path)[1].get("extra", {}).get("meta_train_config", {})
     except CheckpointError as err:
         raise UserError(str(err)) from None
+    recorded = {**RECORDED_BEFORE, **recorded}
     for key, value in wanted.items():
         if key in recorded and recorded[key] != value:
             raise UserError(f"{path} was meta-trained with {key} {recorded[key]!r}, this command asks for {value!r}; "

@@ -49,6 +49,9 @@ class MetaTrainConfig:
     val_batches: int = 4           # fixed validation batches per validation dataset
     patience: int = 0              # stop after this many validations without improvement (0 = never)
     lr: float = 1e-3
+    lr_schedule: str = "cosine"    # the learning rate over the steps: "cosine" decays it from lr to 0
+    #                                (Loshchilov & Hutter, 2017), "constant" keeps it (the default until
+    #                                2026-11-30: higher meta-validation loss, README "Meta-training")
     seed: int = 0
 
 
@@ -75,11 +78,16 @@ def sample_task_batch(tasks: Tasks, names: list[str], cfg: MetaTrainConfig, rng:
                            jitter=cfg.jitter)
 
 
+LR_SCHEDULES = ("cosine", "constant")
+
+
 def _check_tasks(tasks: Tasks, d: int, split: str, cfg: MetaTrainConfig) -> None:
     if not tasks:
         raise UserError(f"the {split} split has no datasets for this search space; meta-training needs some")
     if cfg.batch_size < 1 or cfg.steps < 1 or cfg.n_targets < 1 or cfg.n_queries < 1:
         raise UserError("meta-training needs steps, batch size, targets and queries >= 1")
+    if cfg.lr_schedule not in LR_SCHEDULES:
+        raise UserError(f"unknown learning-rate schedule {cfg.lr_schedule!r}; use one of {', '.join(LR_SCHEDULES)}")
     for name, (X, y) in tasks.items():
         if X.shape[1] != d:
             raise UserError(f"{split} dataset {name} has {X.shape[1]} columns, expected {d}")
@@ -98,8 +106,8 @@ def meta_train(train: Tasks, validation: Tasks, cfg: MetaTrainConfig | None = No
         cfg: meta-training knobs. model_cfg: architecture.
 
     Returns:
-        The selected model (on CPU) and a log ``{"step", "train_loss", "val_step",
-        "val_loss", "best_step", "best_val_loss", "seconds"}``.
+        The selected model (on CPU) and a log ``{"step", "train_loss", "lr", "val_step",
+        "val_loss", "val_nll", "best_step", "best_val_loss", "seconds"}`` ("lr": the learning rate of each step).
     """
     cfg = cfg or MetaTrainConfig()
     d = next(iter(train.values()))[0].shape[1]
@@ -113,6 +121,8 @@ def meta_train(train: Tasks, validation: Tasks, cfg: MetaTrainConfig | None = No
         torch.manual_seed(cfg.seed)
         model = GenerativeHPOModel(d, model_cfg).to(device)
     optimizer = torch.optim.Adam(model.parameters(), lr=model_cfg.lr)
+    scheduler = (torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=cfg.steps)
+                 if cfg.lr_schedule == "cosine" else None)     # patience may stop it early: lr is then > 0
     train_names = sorted(train)
 
     val_rng = np.random.default_rng(cfg.seed + 1)                 # the same validation episodes every time
@@ -140,7 +150,7 @@ def meta_train(train: Tasks, validation: Tasks, cfg: MetaTrainConfig | None = No
 
     from tqdm import tqdm
 
-    log = {"step": [], "train_loss": [], "val_step": [], "val_loss": [], "val_nll": []}
+    log = {"step": [], "train_loss": [], "lr": [], "val_step": [], "val_loss": [], "val_nll": []}
     val, val_nll = validate()
     best = {"val": val, "step": 0, "state": copy.deepcopy(model.state_dict())}
     log["val_step"].append(0)
@@ -157,7 +167,10 @@ def meta_train(train: Tasks, validation: Tasks, cfg: MetaTrainConfig | None = No
         loss = model.loss(batch, noise)["loss"]
         optimizer.zero_grad()
         loss.backward()
+        log["lr"].append(optimizer.param_groups[0]["lr"])
         optimizer.step()
+        if scheduler is not None:
+            scheduler.step()
         value = float(loss.detach())
         running = value if running is None else 0.98 * running + 0.02 * value
         log["step"].append(step)
@@ -172,7 +185,7 @@ def meta_train(train: Tasks, validation: Tasks, cfg: MetaTrainConfig | None = No
                 bad_validations = 0
             else:
                 bad_validations += 1
-            bar.set_postfix(train=f"{running:.3f}", val=f"{val:.3f}", nll=f"{val_nll:.3f}",
+            bar.set_postfix(train=f"{running:.3f}", val=f"{val:.3f}", nll=f"{val_nll:.3f}", lr=f"{log['lr'][-1]:.1e}",
                             best=f"{best['val']:.3f}@{best['step']}")
             if cfg.patience and bad_validations >= cfg.patience:
                 break

@@ -1,5 +1,6 @@
 import orjson
 import pytest
+import torch
 
 import crossval
 import hpogen.meta_training
@@ -81,6 +82,15 @@ def test_crossval_runs_variants_and_peers_on_held_out_datasets(tiny_hpob, tmp_pa
     other = MetaTrainConfig(**{**vars(TINY_META), "steps": TINY_META.steps + 1})
     with pytest.raises(UserError, match=f"was meta-trained with steps {TINY_META.steps}, this command asks for"):
         run_crossval(data_dir, ["200"], tmp_path / "other", n_folds=2, variants=variants, trials=3, meta_cfg=other,
+                     quick_surrogates=True, progress=False, folds_dir=tmp_path / "cv" / "folds", seeds=["test1"])
+    # a checkpoint from before the learning-rate schedule was recorded had the constant one
+    path = tmp_path / "cv" / "folds" / "200-f0" / "checkpoints" / "200.pt"
+    payload = torch.load(path, weights_only=True)
+    assert payload["extra"]["meta_train_config"]["lr_schedule"] == "cosine"
+    del payload["extra"]["meta_train_config"]["lr_schedule"]
+    torch.save(payload, path)
+    with pytest.raises(UserError, match="was meta-trained with lr_schedule 'constant', this command asks for 'cosine'"):
+        run_crossval(data_dir, ["200"], tmp_path / "old", n_folds=2, variants=variants, trials=3, meta_cfg=TINY_META,
                      quick_surrogates=True, progress=False, folds_dir=tmp_path / "cv" / "folds", seeds=["test1"])
 
 

@@ -24,9 +24,10 @@ def test_meta_train_script_writes_a_loadable_checkpoint(tiny_hpob, tmp_path, cap
     out = tmp_path / "ckpt"
     code = meta_train.main(["--data-dir", str(data_dir), "--search-space", "100", "--steps", "6",
                             "--val-every", "3", "--batch-size", "4", "--max-history", "12", "--out", str(out),
-                            "--quiet", "--threads", "1"])
+                            "--quiet", "--threads", "1", "--lr-schedule", "constant"])
     assert code == 0
     payload = torch.load(out / "100.pt", weights_only=True)
+    assert payload["extra"]["meta_train_config"]["lr_schedule"] == "constant"
     assert payload["d"] == 3 and payload["search_space_id"] == "100"
     assert payload["extra"]["train_datasets"] == ["1", "2", "3"]
     assert payload["extra"]["validation_datasets"] == ["4"]
@@ -45,6 +46,9 @@ def test_meta_train_script_errors(tiny_hpob, capsys):
     assert "unknown search space '999'" in capsys.readouterr().err
     assert meta_train.main(["--data-dir", str(data_dir), "--search-space", "100", "--steps", "0"]) == 2
     assert "--steps must be >= 1" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as exit_info:
+        meta_train.main(["--data-dir", str(data_dir), "--search-space", "100", "--lr-schedule", "linear"])
+    assert exit_info.value.code == 2 and "invalid choice: 'linear'" in capsys.readouterr().err
 
 
 def test_episodes_respect_history_range():
@@ -53,6 +57,25 @@ def test_episodes_respect_history_range():
     cfg = MetaTrainConfig(batch_size=4, n_targets=5, min_history=5, max_history=20)
     sizes = {sample_task_batch(tasks, sorted(tasks), cfg, rng).context.shape[1] for _ in range(200)}
     assert min(sizes) == 5 and max(sizes) == 20
+
+
+def test_learning_rate_schedules():
+    """cosine: from lr down to 0 over the steps; constant: lr throughout; anything else: a one-line error."""
+    rng = np.random.default_rng(0)
+    tasks = {f"t{i}": family_task(rng)[:2] for i in range(3)}
+    model_cfg = GenerativeHPOConfig(embed_dim=16, ff_dim=32, n_heads=2)
+    base = MetaTrainConfig(steps=20, batch_size=4, n_targets=4, n_queries=4, max_history=10, val_every=10, lr=1e-3)
+    assert MetaTrainConfig().lr_schedule == "cosine"
+    _, log = run_meta_train(tasks, tasks, base, model_cfg, progress=False)
+    lr = np.array(log["lr"])
+    assert len(lr) == 20 and lr[0] == pytest.approx(1e-3) and np.all(np.diff(lr) < 0)
+    assert lr[10] == pytest.approx(0.5e-3 * (1 + np.cos(np.pi * 10 / 20)))    # half-way: half the rate
+    assert lr[-1] == pytest.approx(0.5e-3 * (1 + np.cos(np.pi * 19 / 20)))    # the last step: nearly 0
+    _, log = run_meta_train(tasks, tasks, MetaTrainConfig(**{**vars(base), "lr_schedule": "constant"}), model_cfg,
+                            progress=False)
+    assert log["lr"] == [1e-3] * 20
+    with pytest.raises(UserError, match="unknown learning-rate schedule 'linear'; use one of cosine, constant"):
+        run_meta_train(tasks, tasks, MetaTrainConfig(**{**vars(base), "lr_schedule": "linear"}), progress=False)
 
 
 def test_too_small_datasets_are_refused():
