@@ -10,9 +10,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
-
-sys.path.insert(0, ".")
-from hpogen.results import load_results, runs_of  # noqa: E402
+from seed_curves import at_points, mean_curve, seed_mean_curves
 
 bench, pairs = sys.argv[1], [a.split("=", 1) for a in sys.argv[2:]]
 print("| model | method seeds | regret@10 | regret@25 | regret@50 | meta-validation loss |\n"
@@ -20,16 +18,13 @@ print("| model | method seeds | regret@10 | regret@25 | regret@50 | meta-validat
 groups = {}
 for label, spec in pairs:
     tag, ckdir = spec.split("@")
-    files = [Path(f"build/var/{bench}/{t}/GEN-VAE.json") for t in (tag, f"{tag}-m1", f"{tag}-m2")]
-    per = [{k: 1 - np.asarray(v, float) for k, v in runs_of(load_results(f)).items()} for f in files if f.is_file()]
-    keys = sorted(set.intersection(*(set(p) for p in per)))
-    curve = np.mean([np.mean([p[k] for p in per], axis=0) for k in keys], axis=0)
+    curves, seeds = seed_mean_curves(bench, tag)
+    curve = mean_curve(curves)
     losses = [torch.load(p, weights_only=True, map_location="cpu")["extra"]["best_val_loss"]
               for p in sorted(Path(ckdir).glob("*.pt"))]
-    print(f"| {label} | {len(per)} | " + " | ".join(f"{curve[t]:.4f}" for t in (10, 25, 50))
-          + " | " + " / ".join(f"{v:.3f}" for v in losses) + " |")
+    print(f"| {label} | {seeds} | {at_points(curve).replace(' / ', ' | ')} | "
+          + " / ".join(f"{v:.3f}" for v in losses) + " |")
     groups.setdefault(label.split(", seed")[0], []).append(curve)
 for group, curves in groups.items():        # "<group>, seed <k>" rows: their mean
     if len(curves) > 1:
-        mean = np.mean(curves, axis=0)
-        print(f"| {group}, mean of {len(curves)} | | " + " | ".join(f"{mean[t]:.4f}" for t in (10, 25, 50)) + " | |")
+        print(f"| {group}, mean of {len(curves)} | | {at_points(np.mean(curves, axis=0)).replace(' / ', ' | ')} | |")
