@@ -7,9 +7,12 @@ e.g. data/hpob-mini/hpob-data mini-svm build/ck/mini-c1 1 cosine. The validation
         python attempts/crossval-2026-11-29/run_variant.py mini mini-c1[-m<k>] '{}' continuous
 and the means over method seeds 0, 1, 2: attempts/meta-training-2026-11-30/models_table.py.
 """
+import os
 import sys
 
 sys.path.insert(0, ".")
+if os.environ.get("PATCH"):       # a patch module imported first (attempts/generator-2026-11-30/attention_pool.py)
+    __import__(os.environ["PATCH"])
 from hpogen.runner import limit_threads  # noqa: E402
 
 limit_threads(1)
