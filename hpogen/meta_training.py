@@ -27,6 +27,9 @@ from methods.generative_hpo import Episodes, GenerativeHPOConfig, GenerativeHPOM
 Tasks = dict[str, tuple[np.ndarray, np.ndarray]]
 
 
+LR_SCHEDULES = ("cosine", "constant")    # MetaTrainConfig.lr_schedule
+
+
 @dataclass
 class MetaTrainConfig:
     """Knobs of meta-training (defaults: one bundled space in a few minutes on 2 CPU cores)."""
@@ -77,8 +80,6 @@ def sample_task_batch(tasks: Tasks, names: list[str], cfg: MetaTrainConfig, rng:
                            known_fraction=cfg.known_fraction, repeat_fraction=cfg.repeat_fraction,
                            jitter=cfg.jitter)
 
-
-LR_SCHEDULES = ("cosine", "constant")
 
 
 def _check_tasks(tasks: Tasks, d: int, split: str, cfg: MetaTrainConfig) -> None:

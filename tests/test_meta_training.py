@@ -1,3 +1,5 @@
+from dataclasses import replace
+
 import numpy as np
 import pytest
 import torch
@@ -71,11 +73,11 @@ def test_learning_rate_schedules():
     assert len(lr) == 20 and lr[0] == pytest.approx(1e-3) and np.all(np.diff(lr) < 0)
     assert lr[10] == pytest.approx(0.5e-3 * (1 + np.cos(np.pi * 10 / 20)))    # half-way: half the rate
     assert lr[-1] == pytest.approx(0.5e-3 * (1 + np.cos(np.pi * 19 / 20)))    # the last step: nearly 0
-    _, log = run_meta_train(tasks, tasks, MetaTrainConfig(**{**vars(base), "lr_schedule": "constant"}), model_cfg,
+    _, log = run_meta_train(tasks, tasks, replace(base, lr_schedule="constant"), model_cfg,
                             progress=False)
     assert log["lr"] == [1e-3] * 20
     with pytest.raises(UserError, match="unknown learning-rate schedule 'linear'; use one of cosine, constant"):
-        run_meta_train(tasks, tasks, MetaTrainConfig(**{**vars(base), "lr_schedule": "linear"}), progress=False)
+        run_meta_train(tasks, tasks, replace(base, lr_schedule="linear"), progress=False)
 
 
 def test_too_small_datasets_are_refused():
