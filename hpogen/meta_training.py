@@ -81,7 +81,6 @@ def sample_task_batch(tasks: Tasks, names: list[str], cfg: MetaTrainConfig, rng:
                            jitter=cfg.jitter)
 
 
-
 def _check_tasks(tasks: Tasks, d: int, split: str, cfg: MetaTrainConfig) -> None:
     if not tasks:
         raise UserError(f"the {split} split has no datasets for this search space; meta-training needs some")

@@ -65,8 +65,8 @@ def test_learning_rate_schedules():
     """cosine: from lr down to 0 over the steps; constant: lr throughout; anything else: a one-line error."""
     rng = np.random.default_rng(0)
     tasks = {f"t{i}": family_task(rng)[:2] for i in range(3)}
-    model_cfg = GenerativeHPOConfig(embed_dim=16, ff_dim=32, n_heads=2)
-    base = MetaTrainConfig(steps=20, batch_size=4, n_targets=4, n_queries=4, max_history=10, val_every=10, lr=1e-3)
+    model_cfg = GenerativeHPOConfig(embed_dim=16, ff_dim=32, n_heads=2, lr=1e-3)    # the optimiser's rate
+    base = MetaTrainConfig(steps=20, batch_size=4, n_targets=4, n_queries=4, max_history=10, val_every=10)
     assert MetaTrainConfig().lr_schedule == "cosine"
     _, log = run_meta_train(tasks, tasks, base, model_cfg, progress=False)
     lr = np.array(log["lr"])

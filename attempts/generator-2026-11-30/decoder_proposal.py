@@ -14,14 +14,13 @@ import torch
 
 from methods.generative_hpo import GenerativeHPO
 
+_generate = GenerativeHPO.generate      # decode(z), z ~ N(0, temperature^2 I), as float64 of the float32 means
+
 
 @torch.no_grad()
 def generate(self, X, y, n, improved=1.0):
-    """n draws from p(x | z, improved, summary), z ~ N(0, temperature^2 I): (n, d)."""
-    _, summary = self.read_history(X, y)
-    latent = self._noise(n, self.cfg.latent_dim) * self.suggest_cfg.temperature
-    flag = torch.full((n, 1), float(improved), device=self.device)
-    mean = self.model.cvae.decode(latent, flag, summary.expand(n, -1))
+    """n draws from p(x | z, improved, summary): the decoder's means plus N(0, beta / 2) noise, clipped: (n, d)."""
+    mean = torch.as_tensor(_generate(self, X, y, n, improved), dtype=torch.float32, device=self.device)  # exact
     x = (mean + math.sqrt(self.cfg.beta / 2.0) * self._noise(*mean.shape)).clamp(0.0, 1.0)
     return x.cpu().numpy().astype(np.float64)
 
