@@ -1,3 +1,5 @@
+from dataclasses import asdict, replace
+
 import orjson
 import pytest
 import torch
@@ -79,7 +81,7 @@ def test_crossval_runs_variants_and_peers_on_held_out_datasets(tiny_hpob, tmp_pa
     curves = load_results(tmp_path / "few" / "200-f0" / "decoded-pool-stacked-EI-refinement-default" / "GEN-VAE.json")
     assert {seed for dataset in curves["200"].values() for seed in dataset} == {"test1"}
     # a fold checkpoint meta-trained with other settings is not reused
-    other = MetaTrainConfig(**{**vars(TINY_META), "steps": TINY_META.steps + 1})
+    other = replace(TINY_META, steps=TINY_META.steps + 1)
     with pytest.raises(UserError, match=f"was meta-trained with steps {TINY_META.steps}, this command asks for"):
         run_crossval(data_dir, ["200"], tmp_path / "other", n_folds=2, variants=variants, trials=3, meta_cfg=other,
                      quick_surrogates=True, progress=False, folds_dir=tmp_path / "cv" / "folds", seeds=["test1"])
@@ -107,8 +109,6 @@ def test_crossval_script_refuses_bad_arguments(tiny_hpob, capsys):
 
 
 def test_every_design_variant_is_a_valid_suggest_config_that_differs_from_the_default():
-    from dataclasses import asdict
-
     from methods.gen_pool import SuggestConfig
 
     default = asdict(SuggestConfig())

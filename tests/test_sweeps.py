@@ -4,6 +4,7 @@ import signal
 import subprocess
 import sys
 import time
+from dataclasses import replace
 
 import pytest
 
@@ -131,8 +132,7 @@ def test_a_results_file_is_resumed_only_with_its_own_settings(tiny_hpob, tmp_pat
 
     cfg = MetaTrainConfig(steps=2, batch_size=4, max_history=12, val_every=1)
     for name, seed in (("a", 0), ("b", 1)):
-        meta_train_space(data_dir, "200", tmp_path / name, MetaTrainConfig(**{**vars(cfg), "seed": seed}),
-                         progress=False)
+        meta_train_space(data_dir, "200", tmp_path / name, replace(cfg, seed=seed), progress=False)
     gen_first, gen_second = (plan_runs(handler, ["GEN-VAE"], ["200"], ["5"], [s]) for s in ("test0", "test1"))
     run_sweep(SweepConfig(str(data_dir), str(surr_dir), trials=1, checkpoint_dir=str(tmp_path / "a")), gen_first,
               out, progress=False)
