@@ -9,16 +9,15 @@ from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, ".")
-from hpogen.results import load_results, runs_of  # noqa: E402
+sys.path[:0] = [".", "attempts/meta-training-2026-11-30"]
+from seed_curves import regret_runs  # noqa: E402
 
 DEFAULT = "meta-default-decoded-pool-stacked-EI-of-head-and-GP-refinement"
 NO_GENERATOR = "meta-no-generator-uniform--local-pool-stacked-EI"
 
 
 def seeds(folder: Path) -> list[dict]:
-    return [{k: 1 - np.asarray(v, float) for k, v in runs_of(load_results(folder / sub / "GEN-VAE.json")).items()}
-            for sub in ("", "method-seed-1", "method-seed-2")]
+    return [regret_runs(folder / sub / "GEN-VAE.json") for sub in ("", "method-seed-1", "method-seed-2")]
 
 
 root = Path(sys.argv[1])

@@ -22,9 +22,9 @@ for label, spec in pairs:
     curve = mean_curve(curves)
     losses = [torch.load(p, weights_only=True, map_location="cpu")["extra"]["best_val_loss"]
               for p in sorted(Path(ckdir).glob("*.pt"))]
-    print(f"| {label} | {seeds} | {at_points(curve).replace(' / ', ' | ')} | "
+    print(f"| {label} | {seeds} | {at_points(curve, sep=' | ')} | "
           + " / ".join(f"{v:.3f}" for v in losses) + " |")
     groups.setdefault(label.split(", seed")[0], []).append(curve)
 for group, curves in groups.items():        # "<group>, seed <k>" rows: their mean
     if len(curves) > 1:
-        print(f"| {group}, mean of {len(curves)} | | {at_points(np.mean(curves, axis=0)).replace(' / ', ' | ')} | |")
+        print(f"| {group}, mean of {len(curves)} | | {at_points(np.mean(curves, axis=0), sep=' | ')} | |")

@@ -13,11 +13,16 @@ from hpogen.results import load_results, runs_of  # noqa: E402
 POINTS = (10, 25, 50)
 
 
+def regret_runs(path: Path) -> dict:
+    """{run: regret curve (trials + 1,)} of one GEN-VAE.json: 1 - the incumbent's normalised score."""
+    return {k: 1 - np.asarray(v, float) for k, v in runs_of(load_results(path)).items()}
+
+
 def seed_mean_curves(bench: str, tag: str) -> tuple[dict, int]:
     """{run: regret curve (trials + 1,)} averaged over the method seeds present (runs common to all of
     them), and how many seeds there were."""
     files = [Path(f"build/var/{bench}/{t}/GEN-VAE.json") for t in (tag, f"{tag}-m1", f"{tag}-m2")]
-    per = [{k: 1 - np.asarray(v, float) for k, v in runs_of(load_results(f)).items()} for f in files if f.is_file()]
+    per = [regret_runs(f) for f in files if f.is_file()]
     if not per:
         raise SystemExit(f"no results for {bench} {tag}: run run_variant.py first")
     keys = set.intersection(*(set(p) for p in per))
@@ -29,6 +34,6 @@ def mean_curve(curves: dict, keys=None) -> np.ndarray:
     return np.mean([curves[k] for k in (sorted(curves) if keys is None else keys)], axis=0)
 
 
-def at_points(curve: np.ndarray, sign: str = "") -> str:
+def at_points(curve: np.ndarray, sign: str = "", sep: str = " / ") -> str:
     """'a / b / c': the curve at 10, 25 and 50 trials."""
-    return " / ".join(f"{curve[t]:{sign}.4f}" for t in POINTS)
+    return sep.join(f"{curve[t]:{sign}.4f}" for t in POINTS)
