@@ -36,7 +36,7 @@ def main(argv=None) -> None:
     p.add_argument("--steps", type=int, default=MetaTrainConfig.steps, help="meta-training steps per fold")
     p.add_argument("--lr-schedule", choices=LR_SCHEDULES, default=MetaTrainConfig.lr_schedule,
                    help=f"meta-training's learning rate per fold (default {MetaTrainConfig.lr_schedule}; the "
-                        f"cross-validations in the README were made with constant)")
+                        "cross-validations in the README were made with constant)")
     p.add_argument("--jobs", type=int, default=1, help="local worker processes for the runs")
     p.add_argument("--out", help="output folder (default: results/<benchmark>-crossval)")
     p.add_argument("--quiet", action="store_true")
