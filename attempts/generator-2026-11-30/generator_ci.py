@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
-sys.path[:0] = [".", "attempts/meta-training-2026-11-30"]
+sys.path.insert(0, "attempts/meta-training-2026-11-30")    # seed_curves puts the repository root on the path
 from seed_curves import regret_runs  # noqa: E402
 
 DEFAULT = "meta-default-decoded-pool-stacked-EI-of-head-and-GP-refinement"
