@@ -687,13 +687,19 @@ def method_colors(methods: Sequence[str]) -> dict[str, tuple]:
     return {method: cmap(i % cmap.N) for i, method in enumerate(methods)}
 
 
-def _draw_curves(ax, trials, mean, half, colors, methods, log: bool) -> None:
+def _draw_curves(ax, trials, mean, half, colors, methods, log: bool, bounds: tuple[float, float]) -> None:
+    """One line and 95% band per method; ``bounds`` is the range the plotted quantity can take.
+
+    A Student-t band of a mean can reach past what the values can be (a mean rank below 1, a regret above 1):
+    it is cut at ``bounds``, and on a log axis its lower edge at a tenth of the mean.
+    """
     for i, method in enumerate(methods):
         ax.plot(trials, mean[i], color=colors[method], label=method, lw=1.6)
-        low = mean[i] - half[i]
-        if log:  # a band reaching below zero cannot be drawn on a log axis
+        low = np.maximum(mean[i] - half[i], bounds[0])
+        if log:  # a band reaching down to zero cannot be drawn on a log axis
             low = np.maximum(low, mean[i] / 10)
-        ax.fill_between(trials, low, mean[i] + half[i], color=colors[method], alpha=0.18, lw=0)
+        high = np.minimum(mean[i] + half[i], bounds[1])
+        ax.fill_between(trials, low, high, color=colors[method], alpha=0.18, lw=0)
     if log and np.any(mean > 0):  # a log axis needs something positive to show
         ax.set_yscale("log")
     ax.set_xlim(trials[0], trials[-1])
@@ -721,11 +727,14 @@ def plot_curves(comparison: Comparison, path: str | os.PathLike, title: str | No
     colors = method_colors(comparison.methods)
     trials = np.arange(comparison.n_trials + 1)
     fig, (ax_regret, ax_rank) = plt.subplots(1, 2, figsize=(10, 4.2), layout="constrained")
-    _draw_curves(ax_regret, trials, curves.regret_mean, curves.regret_half, colors, comparison.methods, log=True)
-    _draw_curves(ax_rank, trials, curves.rank_mean, curves.rank_half, colors, comparison.methods, log=False)
+    n_methods = len(comparison.methods)
+    _draw_curves(ax_regret, trials, curves.regret_mean, curves.regret_half, colors, comparison.methods, log=True,
+                 bounds=(0.0, 1.0))
+    _draw_curves(ax_rank, trials, curves.rank_mean, curves.rank_half, colors, comparison.methods, log=False,
+                 bounds=(1.0, n_methods))
     ax_regret.set(xlabel="trials", ylabel="mean normalised regret", title="Normalised regret")
     ax_rank.set(xlabel="trials", ylabel="mean rank (1 = best)", title="Rank")
-    ax_rank.set_ylim(0.9, len(comparison.methods) + 0.1)
+    ax_rank.set_ylim(0.9, n_methods + 0.1)
     n_spaces = len(comparison.spaces)
     fig.suptitle(f"{title or 'HPO-B'}: {curves.n_runs} runs, {n_spaces} search space{'s' * (n_spaces != 1)}, "
                  "95% confidence bands")
@@ -756,9 +765,11 @@ def plot_curves_per_space(comparison: Comparison, path: str | os.PathLike, metri
     for ax, space in zip(axes.flat, spaces):
         curves = curve_stats(comparison, space)
         if metric == "regret":
-            _draw_curves(ax, trials, curves.regret_mean, curves.regret_half, colors, comparison.methods, log=True)
+            _draw_curves(ax, trials, curves.regret_mean, curves.regret_half, colors, comparison.methods, log=True,
+                         bounds=(0.0, 1.0))
         else:
-            _draw_curves(ax, trials, curves.rank_mean, curves.rank_half, colors, comparison.methods, log=False)
+            _draw_curves(ax, trials, curves.rank_mean, curves.rank_half, colors, comparison.methods, log=False,
+                         bounds=(1.0, len(comparison.methods)))
             ax.set_ylim(0.9, len(comparison.methods) + 0.1)
         ax.set_title(f"space {space} ({curves.n_runs} runs)", fontsize=10)
         ax.tick_params(labelsize=8)

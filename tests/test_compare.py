@@ -133,6 +133,30 @@ def test_confidence_band_is_the_student_t_interval():
     np.testing.assert_allclose(half, [expected, 0.0])
 
 
+def test_bands_are_cut_to_what_ranks_and_regrets_can_be():
+    """A mean rank's band stops at 1 and at the number of methods, a regret's at 1 and at a tenth of its mean."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from hpogen.compare import _draw_curves
+
+    trials = np.arange(3)
+    mean = np.array([[1.1, 1.2, 1.0], [2.9, 2.8, 3.0], [0.5, 0.05, 0.9]])
+    half = np.array([[0.4, 0.4, 0.0], [0.4, 0.4, 0.0], [0.6, 0.6, 0.6]])
+    colors = {"A": "C0", "B": "C1", "C": "C2"}
+    fig, (ax_rank, ax_regret) = plt.subplots(1, 2)
+    _draw_curves(ax_rank, trials, mean[:2], half[:2], colors, ["A", "B"], log=False, bounds=(1.0, 3.0))
+    _draw_curves(ax_regret, trials, mean[2:], half[2:], colors, ["C"], log=True, bounds=(0.0, 1.0))
+    bands = [c.get_paths()[0].vertices[:, 1] for c in ax_rank.collections]
+    assert bands[0].min() == pytest.approx(1.0) and bands[0].max() == pytest.approx(1.6)
+    assert bands[1].min() == pytest.approx(2.4) and bands[1].max() == pytest.approx(3.0)
+    regret_band = ax_regret.collections[0].get_paths()[0].vertices[:, 1]
+    assert regret_band.max() == pytest.approx(1.0)     # 0.9 + 0.6 is cut at 1
+    assert regret_band.min() == pytest.approx(0.005)   # 0.05 - 0.6 is cut at a tenth of the mean
+    plt.close(fig)
+
+
 def test_critical_difference_finds_the_better_method():
     rng = np.random.default_rng(0)
     results = {}
