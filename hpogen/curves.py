@@ -1,26 +1,18 @@
-"""Regret curves of one results file: mean and 95% band per dataset, log scale."""
+"""Regret curves of one results file: mean and 95% Student-t band per dataset, log scale."""
 from __future__ import annotations
 
 from pathlib import Path
 
 import numpy as np
 
+from hpogen.compare import mean_and_band
 from hpogen.results import Results
 
 REGRET_FLOOR = 1e-4  # regrets of exactly 0 are drawn at this floor on the log axis
 
 
-def mean_ci(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Mean over axis 0 and the half-width of its 95% normal confidence interval."""
-    values = np.asarray(values, dtype=np.float64)
-    mean = values.mean(axis=0)
-    if len(values) < 2:
-        return mean, np.zeros_like(mean)
-    return mean, 1.96 * values.std(axis=0, ddof=1) / np.sqrt(len(values))
-
-
 def plot_regret_per_dataset(results: Results, path: str | Path, title: str) -> Path:
-    """One panel per search space, one line per dataset (mean over seeds, 95% band)."""
+    """One panel per search space, one line per dataset (mean over seeds, 95% band cut to [REGRET_FLOOR, 1])."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -35,10 +27,10 @@ def plot_regret_per_dataset(results: Results, path: str | Path, title: str) -> P
             curves = list(results[space][dataset].values())
             length = min(len(c) for c in curves)
             regret = 1.0 - np.array([c[:length] for c in curves])
-            mean, half = mean_ci(regret)
+            mean, half = mean_and_band(regret, axis=0)
             trials = np.arange(length)
             line, = ax.plot(trials, np.maximum(mean, REGRET_FLOOR), label=f"{dataset} (n={len(curves)})")
-            ax.fill_between(trials, np.maximum(mean - half, REGRET_FLOOR), np.maximum(mean + half, REGRET_FLOOR),
+            ax.fill_between(trials, np.maximum(mean - half, REGRET_FLOOR), np.clip(mean + half, REGRET_FLOOR, 1.0),
                             color=line.get_color(), alpha=0.15, linewidth=0)
         ax.set_yscale("log")
         ax.set_title(f"search space {space}")

@@ -157,6 +157,21 @@ def test_bands_are_cut_to_what_ranks_and_regrets_can_be():
     plt.close(fig)
 
 
+def test_per_dataset_band_is_the_student_t_interval_cut_at_regret_one(tmp_path, monkeypatch):
+    from hpogen import curves
+
+    drawn = {}
+    monkeypatch.setattr(curves, "save_figure", lambda fig, path: drawn.setdefault("fig", fig))
+    seeds = {"test0": [0.0, 0.9], "test1": [0.5, 0.9], "test2": [0.6, 1.0]}   # regrets 1, .5, .4 then .1, .1, 0
+    curves.plot_regret_per_dataset({"1": {"10": seeds}}, tmp_path / "x.png", "t")
+    band = drawn["fig"].axes[0].collections[0].get_paths()[0].vertices
+    half = stats.t.ppf(0.975, 2) * np.std([0.1, 0.1, 0.0], ddof=1) / math.sqrt(3)
+    at_1 = band[np.isclose(band[:, 0], 1.0), 1]
+    assert 0.2 / 3 < half    # the lower edge falls to the log axis' floor, the upper is mean + t half-width
+    np.testing.assert_allclose(sorted(set(np.round(at_1, 12))), [curves.REGRET_FLOOR, 0.2 / 3 + half])
+    assert band[:, 1].max() == pytest.approx(1.0)   # trial 0: mean 0.633 plus a half-width above 0.37 is cut at 1
+
+
 def test_critical_difference_finds_the_better_method():
     rng = np.random.default_rng(0)
     results = {}
