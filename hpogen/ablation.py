@@ -24,6 +24,7 @@ VARIANTS: dict[str, tuple[bool, dict]] = {
     "scratch, one decoded sample (the prototype's rule)": (False, {"online_steps": 50, "acquisition": "none"}),
     "meta, generator alone: one decoded sample (no surrogate)": (True, {"acquisition": "none"}),
     "meta, no generator: uniform + local pool, stacked EI": (True, {"n_decoded": 0, "n_uniform": 576}),
+    "meta, no generator, its candidates dropped (the issue's n_generated=0)": (True, {"n_decoded": 0}),
     "meta, no learned surrogate: the fitted GP's EI alone": (True, {"acquisition": "gp-ei"}),
     "meta, default with the GP by marginal likelihood alone (no priors)": (True, {"gp_prior": "none"}),
     "meta, default with the GP at its MAP hyperparameters alone (no samples)": (True, {"gp_samples": 0}),

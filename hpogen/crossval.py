@@ -30,6 +30,7 @@ DEFAULT_VARIANT = "decoded pool, stacked EI, refinement (default)"
 DESIGN_VARIANTS: dict[str, dict] = {
     "generator alone: one decoded sample": {"acquisition": "none"},
     "no generator: uniform + local pool, stacked EI": {"n_decoded": 0, "n_uniform": 576},
+    "no generator, its candidates dropped: 64 uniform + local pool": {"n_decoded": 0},
     "no uniform candidates: decoded + local pool, stacked EI": {"n_decoded": 576, "n_uniform": 0},
     "the fitted GP's EI alone": {"acquisition": "gp-ei"},
     "the learned head's EI alone": {"acquisition": "learned-ei"},
