@@ -170,6 +170,8 @@ def test_per_dataset_band_is_the_student_t_interval_cut_at_regret_one(tmp_path, 
     assert 0.2 / 3 < half    # the lower edge falls to the log axis' floor, the upper is mean + t half-width
     np.testing.assert_allclose(sorted(set(np.round(at_1, 12))), [curves.REGRET_FLOOR, 0.2 / 3 + half])
     assert band[:, 1].max() == pytest.approx(1.0)   # trial 0: mean 0.633 plus a half-width above 0.37 is cut at 1
+    import matplotlib.pyplot as plt
+    plt.close(drawn["fig"])
 
 
 def test_critical_difference_finds_the_better_method():
