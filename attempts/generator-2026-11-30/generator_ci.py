@@ -26,6 +26,8 @@ def seeds(folder: Path) -> list[dict]:
 root = Path(sys.argv[1])
 default = seeds(root / DEFAULT)
 keys = sorted(default[0])
+own = {t: [np.mean([default[i][k][t] - default[j][k][t] for k in keys]) for i in range(3) for j in range(i + 1, 3)]
+       for t in (10, 25, 50)}
 for control, folder in NO_GENERATOR.items():
     without = seeds(root / folder)
     rng = np.random.default_rng(0)
@@ -33,7 +35,6 @@ for control, folder in NO_GENERATOR.items():
     for t in (10, 25, 50):
         diff = np.array([np.mean([d[k][t] for d in default]) - np.mean([w[k][t] for w in without]) for k in keys])
         boot = [diff[rng.integers(0, len(diff), len(diff))].mean() for _ in range(20000)]
-        own = [np.mean([default[i][k][t] - default[j][k][t] for k in keys]) for i in range(3) for j in range(i + 1, 3)]
         print(f"  trial {t}: default minus no generator {diff.mean():+.5f}, 95% interval "
               f"[{np.percentile(boot, 2.5):+.5f}, {np.percentile(boot, 97.5):+.5f}]; the default's method seeds "
-              "pairwise: " + " ".join(f"{x:+.5f}" for x in own))
+              "pairwise: " + " ".join(f"{x:+.5f}" for x in own[t]))
